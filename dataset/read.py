@@ -1,0 +1,412 @@
+"""Read raw dumps from disk: find the files, detect their encoding, render HTML to visible text.
+
+Whatever cannot be read becomes a `ReadFailure` naming the file and the reason; the build turns
+it into a quarantine row and goes on with the other files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+
+import charset_normalizer
+from lxml import etree
+from lxml import html as lxml_html
+
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+# Legacy single-byte encodings charset-normalizer may name for Western text; we read them as cp1252,
+# the superset browsers use for all of them.
+WESTERN = {"ascii", "latin_1", "iso8859_15", "cp1252", "windows-1252"}
+MAX_BAD_BYTE_SHARE = 0.01
+
+
+class ReadError(Exception):
+    """A dump that cannot be read at all (empty, binary, undecodable)."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    bad_bytes: list[tuple[int, int]] = field(default_factory=list)  # byte ranges replaced by U+FFFD
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A dump read from disk, before splitting."""
+
+    dump_id: str
+    path: str
+    sha256: str
+    n_bytes: int
+    encoding: str
+    text: str
+    bad_bytes: list[tuple[int, int]]
+    html_metadata: dict[str, str | None] | None = None
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    dump_id: str
+    path: str
+    reason: str
+    snippet: str = ""
+
+
+def shipped_raw_dir() -> Path:
+    """The folder of raw dumps that ships inside the package (the default input)."""
+    return Path(str(files("istanbul_talks.dataset").joinpath("raw")))
+
+
+def dump_id_of(path: Path) -> str:
+    name = path.name
+    for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def discover(raw_dir: Path) -> tuple[list[Path], list[ReadFailure]]:
+    """Every supported dump under raw_dir, sorted; other files are reported, not read."""
+    if not raw_dir.exists():
+        raise FileNotFoundError(f"raw dump folder {raw_dir} does not exist")
+    if not raw_dir.is_dir():
+        raise NotADirectoryError(f"--raw {raw_dir} is not a folder")
+    dumps: list[Path] = []
+    skipped: list[ReadFailure] = []
+    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(raw_dir).as_posix()
+        if path.name.lower().endswith(SUPPORTED_SUFFIXES) and not path.name.startswith("."):
+            dumps.append(path)
+        else:
+            skipped.append(
+                ReadFailure(
+                    dump_id_of(path),
+                    rel,
+                    f"not a dump: unsupported file type {''.join(path.suffixes) or '(none)'}; "
+                    f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
+                )
+            )
+    return dumps, skipped
+
+
+def decode(data: bytes) -> Decoded:
+    """Detect the encoding of a text dump and decode it, recording any undecodable bytes."""
+    if not data.strip():
+        raise ReadError("empty file" if not data else "file holds only whitespace")
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return Decoded(data.decode(encoding), encoding)
+            except UnicodeDecodeError as exc:
+                raise ReadError(
+                    f"starts with a {encoding} byte-order mark but {exc.reason} at byte {exc.start}"
+                ) from exc
+    if b"\x00" in data:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise ReadError("binary file: holds NUL bytes and is not UTF-16 text")
+        return utf16
+    try:
+        return _check_text(Decoded(data.decode("utf-8"), "utf-8"))
+    except UnicodeDecodeError:
+        pass
+    partial = _mostly_utf8(data)
+    if partial is not None:
+        return _check_text(partial)
+    results = charset_normalizer.from_bytes(data)
+    best = results.best()
+    if best is None:
+        raise ReadError("undecodable bytes: no known text encoding fits this file")
+    encoding = best.encoding
+    # Western text fits several single-byte code pages equally well; browsers read it as cp1252.
+    if encoding in WESTERN or "cp1252" in best.could_be_from_charset:
+        encoding = "cp1252"
+        try:
+            return _check_text(Decoded(data.decode(encoding), encoding))
+        except UnicodeDecodeError:
+            encoding = "latin_1"
+    text = data.decode(encoding)
+    if not _plausible(text):
+        raise ReadError(
+            f"undecodable bytes: the closest encoding ({encoding}) gives no readable text"
+        )
+    return _check_text(Decoded(text, encoding))
+
+
+def _plausible(text: str) -> bool:
+    """Guessed encodings can turn noise into 'text'; real pages have words and line breaks."""
+    sample = text[:65536]
+    visible = [ch for ch in sample if not ch.isspace()]
+    if not visible:
+        return False
+    alnum = sum(ch.isalnum() for ch in visible) / len(visible)
+    breaks = sum(ch.isspace() for ch in sample)
+    return alnum >= 0.5 and (len(sample) < 200 or breaks * 200 >= len(sample))
+
+
+def _check_text(decoded: Decoded) -> Decoded:
+    controls = sum(1 for ch in decoded.text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if controls > 0.05 * min(len(decoded.text), 65536):
+        raise ReadError(f"binary file: {controls} control characters in its first 64 KiB")
+    return decoded
+
+
+def _utf16_without_bom(data: bytes) -> Decoded | None:
+    if len(data) % 2:
+        return None
+    even_nuls = data[0::2].count(0)
+    odd_nuls = data[1::2].count(0)
+    half = len(data) // 2
+    encoding = None
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        encoding = "utf-16-le"
+    elif even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        encoding = "utf-16-be"
+    if encoding is None:
+        return None
+    try:
+        return _check_text(Decoded(data.decode(encoding), encoding))
+    except (UnicodeDecodeError, ReadError):
+        return None
+
+
+def _mostly_utf8(data: bytes) -> Decoded | None:
+    """UTF-8 with a few broken bytes: keep the text, mark the bad bytes (U+FFFD in the text)."""
+    parts: list[str] = []
+    bad: list[tuple[int, int]] = []
+    pos = 0
+    limit = max(1, int(len(data) * MAX_BAD_BYTE_SHARE))
+    while pos < len(data):
+        try:
+            parts.append(data[pos:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            parts.append(data[pos : pos + exc.start].decode("utf-8"))
+            parts.append("\ufffd")
+            bad.append((pos + exc.start, pos + exc.end))
+            pos += exc.end
+            if len(bad) > limit:
+                return None
+    text = "".join(parts)
+    if not re.search(r"[^\x00-\x7f\ufffd]", text):
+        # No valid multi-byte sequence at all: a legacy single-byte encoding, not broken UTF-8.
+        return None
+    return Decoded(text, "utf-8", bad)
+
+
+# Elements whose text is never shown; elements that start a new line when rendered.
+INVISIBLE = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas"}
+BLOCK = {
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "br",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "title",
+    "option",
+    "button",
+    "label",
+}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def render_html(markup: bytes) -> str:
+    """The visible text of an HTML page, one line per block element (what a reader sees)."""
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+    root = lxml_html.document_fromstring(markup, parser=parser)
+    out: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        tag = tag.lower().split("}")[-1]
+        hidden = (
+            tag in INVISIBLE
+            or node.get("hidden") is not None
+            or _HIDDEN_STYLE.search(node.get("style") or "") is not None
+        )
+        if not hidden:
+            block = tag in BLOCK
+            if block:
+                out.append("\n")
+            if node.text and tag:
+                out.append(node.text)
+            for child in node:
+                walk(child)
+            if block:
+                out.append("\n")
+        if node.tail:
+            out.append(node.tail)
+
+    body = root.find("body")
+    walk(body if body is not None else root)
+    lines = (" ".join(line.split()) for line in "".join(out).split("\n"))
+    text = "\n".join(line for line in lines if line)
+    return text + "\n" if text else ""
+
+
+def html_metadata(markup: bytes) -> dict[str, str | None]:
+    """Title, author, date and site name as trafilatura reads them from the page's markup."""
+    import trafilatura
+
+    meta = trafilatura.extract_metadata(markup)
+    if meta is None:
+        return {}
+    return {
+        "title": meta.title,
+        "byline": meta.author,
+        "published_raw": meta.date,
+        "source": meta.sitename,
+        "url": meta.url,
+    }
+
+
+def read_dump(path: Path, raw_dir: Path) -> RawFile:
+    """Read one dump file; raises ReadError with the reason when it cannot become text."""
+    data = path.read_bytes()
+    rel = path.relative_to(raw_dir).as_posix()
+    sha = hashlib.sha256(data).hexdigest()
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ReadError(f"not a valid gzip file: {exc}") from exc
+    if name.endswith(HTML_SUFFIXES):
+        if not data.strip():
+            raise ReadError("empty file")
+        if b"\x00" in data[:65536] and not data.startswith(
+            (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        ):
+            raise ReadError("binary file: holds NUL bytes, not HTML")
+        try:
+            text = render_html(data)
+        except (etree.ParserError, ValueError) as exc:
+            raise ReadError(f"HTML could not be parsed: {exc}") from exc
+        if not text.strip():
+            raise ReadError("HTML page has no visible text")
+        return RawFile(dump_id_of(path), rel, sha, len(data), "html", text, [], html_metadata(data))
+    decoded = decode(data)
+    return RawFile(
+        dump_id_of(path), rel, sha, len(data), decoded.encoding, decoded.text, decoded.bad_bytes
+    )
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    url: str | None
+    crawled_at: datetime | None
+    site: str | None
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be read; names the file, the line and the reason."""
+
+
+def read_manifest(path: Path) -> tuple[dict[str, ManifestEntry], list[str]]:
+    """Manifest rows keyed by file name (and by path relative to the raw folder).
+
+    Returns the entries and warnings for rows that could not be used (with their line numbers).
+    """
+    if not path.exists():
+        raise ManifestError(f"manifest {path} does not exist")
+    text = path.read_text(encoding="utf-8-sig")
+    rows: Iterator[tuple[int, dict]]
+    if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
+        rows = _jsonl_rows(path, text)
+    elif path.suffix.lower() == ".csv":
+        rows = ((n + 2, row) for n, row in enumerate(csv.DictReader(io.StringIO(text))))
+    else:
+        raise ManifestError(f"manifest {path}: use a .csv or .jsonl file, not {path.suffix!r}")
+    entries: dict[str, ManifestEntry] = {}
+    warnings: list[str] = []
+    for line_no, row in rows:
+        name = (row.get("file") or "").strip()
+        if not name:
+            warnings.append(f"{path}:{line_no}: row has no 'file' value; ignored")
+            continue
+        crawled = None
+        raw_time = (row.get("crawled_at") or "").strip()
+        if raw_time:
+            try:
+                crawled = datetime.fromisoformat(raw_time.replace("Z", "+00:00"))
+            except ValueError:
+                warnings.append(
+                    f"{path}:{line_no}: crawled_at {raw_time!r} is not ISO 8601; "
+                    "relative dates of this dump stay unresolved"
+                )
+            else:
+                if crawled.tzinfo is None:
+                    crawled = crawled.replace(tzinfo=UTC)
+                crawled = crawled.astimezone(UTC)
+        entries[name] = ManifestEntry(
+            url=(row.get("url") or None), crawled_at=crawled, site=(row.get("site") or None)
+        )
+    return entries, warnings
+
+
+def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[int, dict]]:
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ManifestError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise ManifestError(f"{path}:{n}: expected a JSON object per line")
+        yield n, {k: (str(v) if v is not None else None) for k, v in row.items()}

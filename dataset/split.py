@@ -1,0 +1,397 @@
+"""Split the visible text of one news page into articles, named boilerplate and quarantine.
+
+The page is read line by line. Each line is first explained by the layout's rules (boilerplate,
+section markers such as "Related Articles", metadata such as "Al Jazeera4 days ago"); what is
+left is text, either prose or short lines (titles, sub-headings, labels). Section markers cut the
+page into regions; inside a region, a group of short lines that carries strong evidence of a new
+article (a repeated headline, or a headline next to a source or date line) starts a block. The
+body of each block is the densest run of prose, found as a maximum-sum run over line scores, so
+sub-headings between paragraphs stay in the body while menus and teasers around it do not.
+
+Every non-blank character of the page ends up in exactly one `Piece`: article text (title and
+body), article metadata, boilerplate (with the rule that named it), or quarantine (with the
+reason). The build report adds these up, so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from .layouts import Layout, detect_layout
+from .metadata import Meta, dateline_prefix, parse_meta
+
+# A sentence ends in . ! ? or …, possibly inside closing quotes: "…on the road.'" but not "…back'".
+SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
+MIN_PROSE_WORDS = 3
+LONG_LINE_WORDS = 25
+MAX_BOILERPLATE_WORDS = 35
+MIN_HEADLINE_WORDS = 3
+MAX_HEADLINE_WORDS = 30
+# Line scores for the maximum-sum body search: prose adds its word count, everything else costs.
+SHORT_LINE_COST = 4.0
+BOILERPLATE_COST = 6.0
+META_COST = 10.0
+TITLE_LOOKBACK = 6
+
+ARTICLE = "article"
+METADATA = "metadata"
+BOILERPLATE = "boilerplate"
+QUARANTINE = "quarantine"
+
+
+@dataclass
+class Line:
+    """One line of the page: where its stripped text sits and what the rules say it is."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # "blank", "marker", "boilerplate", "meta", "text"
+    rule: str | None = None
+    meta: Meta | None = None
+    words: int = 0
+    prose: bool = False
+    headline: bool = False
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A span of the page with what it became; `label` is the rule or the quarantine reason."""
+
+    start: int
+    end: int
+    category: str
+    label: str
+
+
+@dataclass
+class SplitArticle:
+    position: int
+    role: str
+    title: str | None
+    title_span: tuple[int, int] | None
+    body: str
+    body_spans: list[tuple[int, int]]
+    source: str | None = None
+    byline: str | None = None
+    dateline: str | None = None
+    published_raw: str | None = None
+
+
+@dataclass
+class SplitResult:
+    layout: str
+    timezone: str
+    articles: list[SplitArticle]
+    pieces: list[Piece]
+
+
+@dataclass
+class _Block:
+    """Lines [first, last) of one region that may hold one article."""
+
+    first: int
+    last: int
+    header: list[int] = field(default_factory=list)
+    title: int | None = None
+    title_span: tuple[int, int] | None = None
+    body: list[int] = field(default_factory=list)
+    meta: list[int] = field(default_factory=list)
+    score: float = 0.0
+
+
+def read_lines(text: str, layout: Layout) -> list[Line]:
+    """Cut the text into lines and classify each one with the layout's rules."""
+    lines: list[Line] = []
+    pos = 0
+    size = len(text)
+    while pos <= size:
+        nl = text.find("\n", pos)
+        end = size if nl < 0 else nl
+        raw = text[pos:end]
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            start = pos + lead
+            lines.append(classify(Line(start, start + len(stripped), stripped, "text"), layout))
+        if nl < 0:
+            break
+        pos = nl + 1
+    return lines
+
+
+def classify(line: Line, layout: Layout) -> Line:
+    text = line.text
+    line.words = len(text.split())
+    if layout.is_section_marker(text):
+        line.kind, line.rule = "marker", "section_marker"
+        return line
+    if line.words <= MAX_BOILERPLATE_WORDS:
+        rule = layout.boilerplate_rule(text)
+        if rule:
+            line.kind, line.rule = "boilerplate", rule
+            return line
+    meta = parse_meta(text, time_prefix=layout.time_prefix)
+    if meta is not None:
+        line.kind, line.meta = "meta", meta
+        return line
+    line.prose = line.words >= LONG_LINE_WORDS or (
+        line.words >= MIN_PROSE_WORDS and SENTENCE_END.search(text) is not None
+    )
+    line.headline = (
+        not line.prose
+        and MIN_HEADLINE_WORDS <= line.words <= MAX_HEADLINE_WORDS
+        and (text[0].isupper() or text[0].isdigit() or text[0] in "\"'“‘")
+    )
+    return line
+
+
+def split_text(text: str, layout: Layout | None = None) -> SplitResult:
+    """Split a page's text into articles and pieces that cover every non-blank character."""
+    layout = layout or detect_layout(text)
+    lines = read_lines(text, layout)
+    regions = _regions(lines)
+    blocks: list[tuple[int, _Block]] = []
+    for region_no, (first, last) in enumerate(regions):
+        for block in _blocks(lines, first, last):
+            _find_body(lines, block)
+            _find_header(lines, block)
+            blocks.append((region_no, block))
+    return _assemble(text, layout, lines, blocks)
+
+
+def _regions(lines: list[Line]) -> list[tuple[int, int]]:
+    """Line ranges between section markers; the first one holds the page's own article."""
+    bounds = [0]
+    bounds += [i + 1 for i, line in enumerate(lines) if line.kind == "marker"]
+    bounds.append(len(lines) + 1)
+    return [(a, min(b - 1, len(lines))) for a, b in pairwise(bounds)]
+
+
+def _header_groups(lines: list[Line], first: int, last: int) -> list[list[int]]:
+    """Maximal runs of non-prose lines (headlines, metadata, labels) between prose lines."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for i in range(first, last):
+        if lines[i].prose:
+            if current:
+                groups.append(current)
+            current = []
+        else:
+            current.append(i)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _is_strong_header(lines: list[Line], group: list[int]) -> bool:
+    """Does this group of short lines open a new article?"""
+    texts = Counter(lines[i].text for i in group if lines[i].headline)
+    if any(count >= 2 for count in texts.values()):
+        return True
+    metas = [lines[i].meta for i in group if lines[i].kind == "meta"]
+    has_title = bool(texts) or any(m.rest is not None for m in metas if m)
+    return has_title and any(m.kind in {"time", "date", "source", "byline"} for m in metas if m)
+
+
+def _blocks(lines: list[Line], first: int, last: int) -> list[_Block]:
+    starts = [first]
+    headers: dict[int, list[int]] = {}
+    for group in _header_groups(lines, first, last):
+        if _is_strong_header(lines, group):
+            if group[0] != first:
+                starts.append(group[0])
+            headers[group[0]] = group
+    starts.append(last)
+    return [_Block(a, b, header=headers.get(a, [])) for a, b in pairwise(starts) if a < b]
+
+
+def _line_score(line: Line) -> float:
+    if line.prose:
+        return float(line.words)
+    if line.kind == "boilerplate":
+        return -BOILERPLATE_COST
+    if line.kind == "meta":
+        return -META_COST
+    return -(SHORT_LINE_COST + 0.5 * line.words)
+
+
+def _find_body(lines: list[Line], block: _Block) -> None:
+    """Pick the densest run of prose after the block's header (maximum-sum subarray)."""
+    begin = block.header[-1] + 1 if block.header else block.first
+    best, best_range = 0.0, None
+    running, run_start = 0.0, begin
+    for i in range(begin, block.last):
+        if running <= 0:
+            running, run_start = 0.0, i
+        running += _line_score(lines[i])
+        if running > best and lines[i].prose:
+            best, best_range = running, (run_start, i + 1)
+    if best_range is None:
+        return
+    block.score = best
+    block.body = [i for i in range(*best_range) if lines[i].kind == "text" and lines[i].text != ""]
+
+
+def _find_header(lines: list[Line], block: _Block) -> None:
+    """Choose the title and metadata lines: the block's header group, or lines above the body."""
+    if block.header:
+        candidates = block.header
+    elif block.body:
+        before = [i for i in range(block.first, block.body[0]) if lines[i].kind in {"text", "meta"}]
+        candidates = before[-TITLE_LOOKBACK:]
+    else:
+        return
+    metas = [i for i in candidates if lines[i].kind == "meta"]
+    sources = {
+        lines[i].meta.source.casefold() for i in metas if lines[i].meta and lines[i].meta.source
+    }
+    # A plain line naming the same publisher as a "- Arab News" line is a source line too.
+    for i in candidates:
+        if lines[i].kind == "text" and lines[i].text.casefold() in sources:
+            metas.append(i)
+    titles = [i for i in candidates if lines[i].headline and i not in metas and i not in block.body]
+    repeated = Counter(lines[i].text for i in titles)
+    if titles:
+        best = max(titles, key=lambda i: (repeated[lines[i].text], i))
+        first_same = min(i for i in titles if lines[i].text == lines[best].text)
+        block.title = first_same
+        block.title_span = (lines[first_same].start, lines[first_same].end)
+    else:
+        for i in metas:
+            meta = lines[i].meta
+            if meta is not None and meta.rest is not None:
+                block.title = i
+                block.title_span = (lines[i].start + meta.rest, lines[i].end)
+                break
+    if block.header or block.title is not None:
+        lowest = min([block.title] if block.title is not None else [], default=None)
+        if not block.header and lowest is not None:
+            metas = [i for i in metas if i >= lowest]
+        block.meta = sorted(set(metas))
+
+
+def _assemble(
+    text: str, layout: Layout, lines: list[Line], blocks: list[tuple[int, _Block]]
+) -> SplitResult:
+    with_body = [(region, b) for region, b in blocks if b.body]
+    main = None
+    if with_body:
+        first_region = min(region for region, _ in with_body)
+        main = max(
+            (b for region, b in with_body if region == first_region),
+            key=lambda b: (b.score, -b.first),
+        )
+    articles: list[SplitArticle] = []
+    pieces: list[Piece] = []
+    used: set[int] = set()
+    for _, block in blocks:
+        if not block.body:
+            continue
+        article, block_pieces = _article(text, layout, lines, block, block is main)
+        article.position = len(articles)
+        articles.append(article)
+        pieces += block_pieces
+        used.update(block.body)
+        used.update(block.meta)
+        if block.title is not None:
+            used.add(block.title)
+    titles_by_block = {
+        (b.first, b.last): lines[b.title].text if b.title is not None and b.body else None
+        for _, b in blocks
+    }
+    counts = Counter(line.text for line in lines)
+    for _, block in blocks:
+        title = titles_by_block[(block.first, block.last)]
+        for i in range(block.first, block.last):
+            if i not in used:
+                pieces.append(_leftover(lines, i, title, counts))
+    # Regions exclude their section markers, so markers are the only lines in no block.
+    pieces += [
+        Piece(line.start, line.end, BOILERPLATE, "section_marker")
+        for line in lines
+        if line.kind == "marker"
+    ]
+    pieces.sort(key=lambda p: (p.start, p.end))
+    return SplitResult(layout.name, layout.timezone, articles, pieces)
+
+
+def _article(
+    text: str, layout: Layout, lines: list[Line], block: _Block, is_main: bool
+) -> tuple[SplitArticle, list[Piece]]:
+    pieces: list[Piece] = []
+    source = byline = dateline = published = None
+    for i in block.meta:
+        meta = lines[i].meta
+        line = lines[i]
+        if meta is None:  # a plain line naming the publisher
+            source = source or line.text
+            pieces.append(Piece(line.start, line.end, METADATA, "source"))
+            continue
+        source = source or meta.source
+        byline = byline or meta.byline
+        dateline = dateline or meta.dateline
+        published = published or meta.published_raw
+        end = line.end if i != block.title else line.start + (meta.rest or 0)
+        pieces.append(Piece(line.start, _rstrip_end(text, line.start, end), METADATA, meta.kind))
+    title = None
+    if block.title_span is not None:
+        start, end = block.title_span
+        title = text[start:end]
+        pieces.append(Piece(start, end, ARTICLE, "title"))
+    spans: list[tuple[int, int]] = []
+    for n, i in enumerate(block.body):
+        line = lines[i]
+        start = line.start
+        if n == 0:
+            found = dateline_prefix(line.text)
+            if found and found[1] < len(line.text):
+                dateline = dateline or found[0]
+                pieces.append(
+                    Piece(start, _rstrip_end(text, start, start + found[1]), METADATA, "dateline")
+                )
+                start += found[1]
+        spans.append((start, line.end))
+        pieces.append(Piece(start, line.end, ARTICLE, "body"))
+    body = "\n\n".join(text[s:e] for s, e in spans)
+    article = SplitArticle(
+        position=0,
+        role="main" if is_main else "related",
+        title=title,
+        title_span=block.title_span,
+        body=body,
+        body_spans=spans,
+        source=source,
+        byline=byline,
+        dateline=dateline,
+        published_raw=published,
+    )
+    return article, pieces
+
+
+def _rstrip_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _leftover(lines: list[Line], i: int, block_title: str | None, counts: Counter) -> Piece:
+    """Name what a line that is in no article is: boilerplate by rule, or quarantine by reason."""
+    line = lines[i]
+    if line.kind in {"boilerplate", "marker"}:
+        return Piece(line.start, line.end, BOILERPLATE, line.rule or "boilerplate")
+    if block_title is not None and line.text == block_title:
+        return Piece(line.start, line.end, BOILERPLATE, "repeated_title")
+    if line.kind == "meta":
+        return Piece(line.start, line.end, BOILERPLATE, "stray_metadata")
+    neighbours = [lines[j].text for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+    if line.words <= 2 and line.text in neighbours:
+        return Piece(line.start, line.end, BOILERPLATE, "repeated_label")
+    if line.prose:
+        return Piece(line.start, line.end, QUARANTINE, "prose outside any article body")
+    if line.headline and counts[line.text] > 1:
+        return Piece(line.start, line.end, BOILERPLATE, "repeated_title")
+    return Piece(line.start, line.end, BOILERPLATE, "short_line_outside_article")

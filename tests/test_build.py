@@ -1,0 +1,265 @@
+"""The whole build: outputs, report accounting, determinism, bad input, the CLI."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import polars as pl
+import pytest
+from istanbul_talks.dataset.build import build
+from istanbul_talks.dataset.cli import app
+from istanbul_talks.dataset.read import shipped_raw_dir
+from istanbul_talks.dataset.report import CATEGORIES
+from typer.testing import CliRunner
+
+SPAIN = {"000_4455599c2c30be15-01", "000_4455599c2c30be15-03"}
+
+
+def test_seed_build_writes_the_tables_and_report(seed_build):
+    _, out = seed_build
+    for name in (
+        "articles.parquet",
+        "quarantine.parquet",
+        "dumps.parquet",
+        "report.json",
+        "report.md",
+    ):
+        assert (out / name).exists()
+    articles = pl.read_parquet(out / "articles.parquet")
+    assert articles.height == 15
+    assert articles["article_id"].is_unique().all()
+    assert articles.group_by("dump_id").len().sort("dump_id")["len"].to_list() == [4, 4, 2, 1, 4]
+    assert (
+        articles.filter(pl.col("role") == "main").height,
+        articles["language"].unique().to_list(),
+    ) == (5, ["en"])
+    assert articles.schema["published_at"] == pl.Datetime("us", "UTC")
+
+
+def test_spans_index_the_dumps_table(seed_build):
+    result, _ = seed_build
+    texts = dict(result.dumps.select("dump_id", "text").iter_rows())
+    for row in result.articles.iter_rows(named=True):
+        text = texts[row["dump_id"]]
+        assert text[row["title_start"] : row["title_end"]] == row["title"]
+        assert "\n\n".join(text[s["start"] : s["end"]] for s in row["body_spans"]) == row["body"]
+
+
+def test_spain_stories_are_one_near_duplicate_cluster(seed_build):
+    result, _ = seed_build
+    clusters = result.articles.group_by("near_dup_cluster").agg(pl.col("article_id"))
+    groups = [set(ids) for ids in clusters["article_id"].to_list()]
+    assert SPAIN in groups
+    assert sum(len(g) > 1 for g in groups) == 1  # different stories about the talks stay apart
+    spain = result.articles.filter(pl.col("article_id").is_in(list(SPAIN)))
+    assert spain["is_canonical"].sum() == 1
+    assert result.articles["is_canonical"].sum() == 14
+
+
+def test_report_adds_up_to_the_input(seed_build):
+    result, out = seed_build
+    report = json.loads((out / "report.json").read_text())
+    totals = report["totals"]
+    assert totals["chars"] == sum(len(t) for t in result.dumps["text"])
+    assert sum(totals["chars_by_category"].values()) == totals["chars"]
+    for dump in report["dumps"]:
+        assert sum(dump["chars_by_category"][c] for c in CATEGORIES) == dump["chars"]
+        assert (
+            sum(dump["boilerplate_chars_by_rule"].values())
+            == dump["chars_by_category"]["boilerplate"]
+        )
+    assert totals["chars_by_category"]["article"] == sum(
+        len(r["title"]) + sum(s["end"] - s["start"] for s in r["body_spans"])
+        for r in result.articles.iter_rows(named=True)
+    )
+    assert totals["articles_kept"] == 15
+    assert report["near_duplicate_clusters"] == [
+        {"cluster": "000_4455599c2c30be15-01", "members": sorted(SPAIN)}
+    ]
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    build(shipped_raw_dir(), tmp_path / "a")
+    build(shipped_raw_dir(), tmp_path / "b")
+    for name in (
+        "articles.parquet",
+        "quarantine.parquet",
+        "dumps.parquet",
+        "report.json",
+        "report.md",
+    ):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def _bad_folder(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for seed in sorted(shipped_raw_dir().glob("*.txt"))[:2]:
+        (raw / seed.name).write_bytes(seed.read_bytes())
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (raw / "only_boilerplate.txt").write_text(
+        "logo\nHome\nMenu\nComments\nNo comments yet...\nRelated Articles\nDOWNLOAD THE APP\n"
+    )
+    (raw / "undecodable.txt").write_bytes(
+        bytes(random.Random(1).randrange(128, 256) for _ in range(3000))
+    )
+    seed = sorted(shipped_raw_dir().glob("*.txt"))[1].read_bytes()
+    (raw / "broken_utf8.txt").write_bytes(seed[:5000] + b"\xff" + seed[5000:])
+    (raw / "README.pdf").write_bytes(b"%PDF-1.4")
+    (raw / "cp1252.txt").write_bytes(
+        (
+            sorted(shipped_raw_dir().glob("*.txt"))[3]
+            .read_text(encoding="utf-8")
+            .replace("“", '"')
+            .replace("”", '"')
+            .replace("—", "-")
+            .replace("ç", "c")
+            .replace("ğ", "g")
+            .replace("ı", "i")
+            .replace("Ç", "C")
+        ).encode("cp1252", errors="replace")
+    )
+    return raw
+
+
+def test_bad_inputs_are_quarantined_and_the_rest_builds(tmp_path):
+    raw = _bad_folder(tmp_path)
+    result = build(raw, tmp_path / "out")
+    report = result.report
+    status = {d["path"]: d["status"] for d in report["dumps"]}
+    assert status["empty.txt"].startswith("quarantined") and "empty file" in status["empty.txt"]
+    assert "binary file" in status["binary.txt"]
+    assert (
+        status["README.pdf"].startswith("skipped")
+        and "unsupported file type .pdf" in status["README.pdf"]
+    )
+    assert status["only_boilerplate.txt"] == "built"
+    assert status["cp1252.txt"] == "built"
+    assert result.dumps.filter(pl.col("dump_id") == "cp1252")["encoding"].item() == "cp1252"
+    quarantine = result.quarantine
+    reasons = dict(quarantine.select("path", "reason").iter_rows())
+    assert "empty.txt: empty file" in reasons["empty.txt"]
+    assert "README.pdf" in reasons
+    totals = report["totals"]
+    assert totals["files"] == 9
+    assert totals["files_built"] + totals["files_quarantined"] + totals["files_skipped"] == 9
+    # 2 seeds (4 + 4 articles), the cp1252 copy of the fourth seed (1), the broken copy (4)
+    assert result.articles.height == 13
+    boiler = next(d for d in report["dumps"] if d["path"] == "only_boilerplate.txt")
+    assert boiler["articles_found"] == 0
+    assert boiler["chars_by_category"]["boilerplate"] > 0
+    assert sum(boiler["chars_by_category"].values()) == boiler["chars"]
+
+
+def test_undecodable_bytes_are_explained(tmp_path):
+    raw = _bad_folder(tmp_path)
+    result = build(raw, None)
+    row = result.quarantine.filter(pl.col("path") == "undecodable.txt")
+    assert row["stage"].to_list() == ["read"]
+    assert row["reason"].item().startswith("undecodable.txt: undecodable bytes: ")
+    broken = result.quarantine.filter(pl.col("path") == "broken_utf8.txt")
+    assert broken["reason"].to_list() == ["undecodable bytes 5000-5001 (utf-8); replaced by U+FFFD"]
+    dump = next(d for d in result.report["dumps"] if d["path"] == "broken_utf8.txt")
+    assert dump["undecodable_bytes"] == 1
+    assert dump["articles_kept"] == 4
+
+
+def test_short_teaser_is_quarantined_by_the_article_contract(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    seed = (shipped_raw_dir() / "000_4455599c2c30be15.txt").read_text(encoding="utf-8")
+    teaser = (
+        "\n\nArab News\n5 hours ago\n- Arab News\nShort teaser headline here\n"
+        "Only a few words of text here.\n"
+    )
+    (raw / "teaser.txt").write_text(seed + teaser, encoding="utf-8")
+    result = build(raw, None)
+    assert result.articles.height == 4
+    row = result.quarantine.filter(pl.col("stage") == "validate")
+    assert row.height == 1
+    assert "n_words greater_than_or_equal_to(15)" in row["reason"].item()
+    assert row["snippet"].item() == "Only a few words of text here."
+    dump = result.report["dumps"][0]
+    assert dump["quarantined_chars_by_reason"]["article failed validation"] > 0
+    assert sum(dump["chars_by_category"].values()) == dump["chars"]
+
+
+def test_large_dump_builds(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    seeds = "".join(p.read_text(encoding="utf-8") for p in sorted(shipped_raw_dir().glob("*.txt")))
+    big = (seeds * (50_000_000 // len(seeds) + 1))[:50_000_000]
+    (raw / "big.txt").write_text(big, encoding="utf-8")
+    result = build(raw, None)
+    (dump,) = result.report["dumps"]
+    assert dump["status"] == "built"
+    assert dump["chars"] == 50_000_000
+    assert sum(dump["chars_by_category"].values()) == 50_000_000
+    assert result.articles.height > 10_000
+
+
+def test_manifest_resolves_relative_dates(tmp_path):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "file,url,crawled_at,site\n"
+        "001_7bdaac10551f4784.txt,https://example.org/a,2025-06-05T12:00:00Z,Daily8\n"
+        "missing.txt,,2025-06-05T12:00:00Z,\n"
+    )
+    result = build(shipped_raw_dir(), None, manifest)
+    main = result.articles.filter(pl.col("article_id") == "001_7bdaac10551f4784-00").row(
+        0, named=True
+    )
+    assert main["published_raw"] == "4 days ago"
+    assert main["published_at"].isoformat() == "2025-06-01T12:00:00+00:00"
+    assert main["url"] == "https://example.org/a"
+    related = result.articles.filter(pl.col("article_id") == "001_7bdaac10551f4784-01").row(
+        0, named=True
+    )
+    assert related["published_at"].isoformat() == "2025-06-05T09:00:00+00:00"
+    other = result.articles.filter(pl.col("article_id") == "004_8b2b5749c31e2c30-00").row(
+        0, named=True
+    )
+    assert other["published_at"] is None and other["published_raw"] == "2 days ago"
+    assert result.report["warnings"] == [
+        "manifest names 'missing.txt', which is not among the dumps"
+    ]
+
+
+def test_cli_build_and_exit_codes(tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(app, ["build", "--out", str(tmp_path / "out"), "--no-progress"])
+    assert ok.exit_code == 0, ok.output
+    assert "15 articles" in ok.output
+    missing = runner.invoke(
+        app, ["build", "--raw", str(tmp_path / "nope"), "--out", str(tmp_path / "o2")]
+    )
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "a.txt").write_bytes(b"")
+    nothing = runner.invoke(
+        app, ["build", "--raw", str(empty), "--out", str(tmp_path / "o3"), "--no-progress"]
+    )
+    assert nothing.exit_code == 1
+    assert "no article could be built" in nothing.output
+    assert (
+        json.loads((tmp_path / "o3" / "report.json").read_text())["totals"]["files_quarantined"]
+        == 1
+    )
+    bad = runner.invoke(
+        app, ["build", "--near-dup-threshold", "1.5", "--out", str(tmp_path / "o4")]
+    )
+    assert bad.exit_code == 2 and "threshold" in bad.output
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.9])
+def test_threshold_is_configurable(threshold):
+    from istanbul_talks.dataset.dedupe import DedupeConfig
+
+    result = build(shipped_raw_dir(), None, config=DedupeConfig(threshold=threshold))
+    assert result.report["settings"]["near_duplicate_threshold"] == threshold
+    several = result.report["totals"]["near_dup_clusters_with_several_members"]
+    assert several == (1 if threshold == 0.5 else 0)

@@ -1,0 +1,141 @@
+"""Reading dumps: encodings, HTML, bad files, manifests."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+
+import pytest
+from istanbul_talks.dataset.read import (
+    ManifestError,
+    ReadError,
+    decode,
+    discover,
+    read_dump,
+    read_manifest,
+    render_html,
+)
+
+TEXT = "Türkiye hosts talks — «Istanbul» café\nSecond line with Ç and ş.\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8-sig"),
+        (TEXT.encode("utf-16"), "utf-16"),
+        (TEXT.encode("utf-16-le"), "utf-16-le"),
+        (TEXT.encode("utf-16-be"), "utf-16-be"),
+        (TEXT.encode("utf-32"), "utf-32"),
+    ],
+)
+def test_unicode_encodings_are_detected_and_recorded(data, encoding):
+    decoded = decode(data)
+    assert decoded.text == TEXT
+    assert decoded.encoding == encoding
+    assert decoded.bad_bytes == []
+
+
+def test_cp1252_is_detected():
+    text = (
+        "The minister said the “talks” in Istanbul were a début — an event of "
+        "great importance for the café owners and the résumé of the négociations.\n"
+    ) * 3
+    decoded = decode(text.encode("cp1252"))
+    assert decoded.encoding == "cp1252"
+    assert decoded.text == text
+
+
+def test_a_few_broken_bytes_in_utf8_are_recorded_not_fatal():
+    data = ("Ankara says ü " * 200).encode() + b"\xff\xfe" + (" and more text é" * 200).encode()
+    decoded = decode(data)
+    assert decoded.encoding == "utf-8"
+    assert decoded.bad_bytes == [(3000, 3001), (3001, 3002)]
+    assert decoded.text.count("\ufffd") == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"  \n\t\n", "only whitespace"),
+        (bytes(range(256)) * 20, "binary file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(500), "binary file"),
+    ],
+)
+def test_unreadable_dumps_raise_with_the_reason(data, reason):
+    with pytest.raises(ReadError, match=reason):
+        decode(data)
+
+
+def test_html_is_rendered_to_visible_lines():
+    markup = b"""<html><head><title>T</title><style>p{}</style></head><body>
+    <nav><a href='/'>Home</a> <a>World</a></nav>
+    <h1>Talks resume in Istanbul</h1><script>var x = 1;</script>
+    <p>First paragraph with <b>bold</b> text.</p><div style="display:none">hidden</div>
+    <p>Second&nbsp;paragraph.</p></body></html>"""
+    assert render_html(markup) == (
+        "Home World\nTalks resume in Istanbul\nFirst paragraph with bold text.\nSecond paragraph.\n"
+    )
+
+
+def test_gzipped_html_dump_is_read(tmp_path):
+    page = b"<html><body><h1>Title of it all</h1><p>Body text here.</p></body></html>"
+    path = tmp_path / "page.html.gz"
+    path.write_bytes(gzip.compress(page, mtime=0))
+    raw = read_dump(path, tmp_path)
+    assert raw.dump_id == "page"
+    assert raw.encoding == "html"
+    assert raw.text == "Title of it all\nBody text here.\n"
+
+
+def test_corrupt_gzip_is_a_read_error(tmp_path):
+    path = tmp_path / "broken.html.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(ReadError, match="not a valid gzip file"):
+        read_dump(path, tmp_path)
+
+
+def test_discover_reports_other_files_and_sorts(tmp_path):
+    (tmp_path / "b.txt").write_text("b")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.htm").write_text("<p>a</p>")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00")
+    dumps, skipped = discover(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in dumps] == ["b.txt", "sub/a.htm"]
+    assert sorted(s.path for s in skipped) == [".DS_Store", "notes.pdf"]
+    assert all("not a dump" in s.reason for s in skipped)
+
+
+def test_discover_missing_folder_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        discover(tmp_path / "nope")
+
+
+def test_manifest_csv_and_jsonl(tmp_path):
+    csv_path = tmp_path / "m.csv"
+    csv_path.write_text(
+        "file,url,crawled_at,site\n"
+        "a.txt,https://example.org/a,2025-06-03T10:00:00Z,example\n"
+        "b.txt,,not-a-date,\n"
+        ",https://x,2025-01-01,\n"
+    )
+    entries, warnings = read_manifest(csv_path)
+    assert entries["a.txt"].crawled_at == datetime(2025, 6, 3, 10, tzinfo=UTC)
+    assert entries["a.txt"].url == "https://example.org/a"
+    assert entries["b.txt"].crawled_at is None
+    assert any(":3: crawled_at 'not-a-date'" in w for w in warnings)
+    assert any(":4: row has no 'file'" in w for w in warnings)
+    jsonl = tmp_path / "m.jsonl"
+    jsonl.write_text('{"file": "a.txt", "crawled_at": "2025-06-03T13:00:00+03:00"}\n')
+    entries, _ = read_manifest(jsonl)
+    assert entries["a.txt"].crawled_at == datetime(2025, 6, 3, 10, tzinfo=UTC)
+
+
+def test_broken_jsonl_manifest_names_the_line(tmp_path):
+    path = tmp_path / "m.jsonl"
+    path.write_text('{"file": "a.txt"}\n{oops\n')
+    with pytest.raises(ManifestError, match=r"m.jsonl:2: not valid JSON"):
+        read_manifest(path)

@@ -1,0 +1,115 @@
+"""The splitter on the five shipped dumps: the records a careful reader sees."""
+
+from __future__ import annotations
+
+import pytest
+from istanbul_talks.dataset.read import shipped_raw_dir
+from istanbul_talks.dataset.split import split_text
+
+from tests.conftest import expected_seed_records
+
+EXPECTED = expected_seed_records()
+DUMPS = sorted(EXPECTED)
+
+
+def _split(dump_id: str):
+    text = (shipped_raw_dir() / f"{dump_id}.txt").read_text(encoding="utf-8")
+    return text, split_text(text)
+
+
+def test_all_five_dumps_have_fixtures():
+    assert len(DUMPS) == 5
+    assert sorted(p.stem for p in shipped_raw_dir().glob("*.txt")) == DUMPS
+
+
+def test_article_counts_are_4_4_2_1_4():
+    counts = [len(_split(d)[1].articles) for d in DUMPS]
+    assert counts == [4, 4, 2, 1, 4]
+    assert sum(counts) == 15
+
+
+@pytest.mark.parametrize("dump_id", DUMPS)
+def test_records_match_what_a_reader_sees(dump_id):
+    _, result = _split(dump_id)
+    expected = EXPECTED[dump_id]
+    assert result.layout == expected["layout"]
+    got = [
+        {
+            "position": a.position,
+            "role": a.role,
+            "title": a.title,
+            "source": a.source,
+            "byline": a.byline,
+            "dateline": a.dateline,
+            "published_raw": a.published_raw,
+            "paragraphs": a.body.split("\n\n"),
+        }
+        for a in result.articles
+    ]
+    assert got == expected["articles"]
+
+
+@pytest.mark.parametrize("dump_id", DUMPS)
+def test_spans_index_the_raw_text(dump_id):
+    text, result = _split(dump_id)
+    for article in result.articles:
+        start, end = article.title_span
+        assert text[start:end] == article.title
+        assert "\n\n".join(text[s:e] for s, e in article.body_spans) == article.body
+
+
+def test_glued_source_and_time_are_separated():
+    _, result = _split("001_7bdaac10551f4784")
+    main = result.articles[0]
+    assert (main.source, main.published_raw) == ("Al Jazeera", "4 days ago")
+    assert [(a.source, a.published_raw) for a in result.articles[1:]] == [
+        ("Qatar Tribune", "3 hours ago"),
+        ("Al Jazeera", "12 hours ago"),
+        ("Al Jazeera", "15 hours ago"),
+    ]
+
+
+def test_title_on_the_date_line_is_split_off():
+    _, result = _split("003_c039cb3e7fe3091f")
+    (article,) = result.articles
+    assert article.title == "Russia, Ukraine in Istanbul for fresh peace talks"
+    assert article.published_raw == "2025-06-02"
+    assert article.dateline == "ISTANBUL"
+
+
+def test_sub_headings_stay_in_the_body():
+    _, result = _split("003_c039cb3e7fe3091f")
+    paragraphs = result.articles[0].body.split("\n\n")
+    assert "War rages on" in paragraphs
+    assert "Türkiye continues mediation efforts" in paragraphs
+    assert paragraphs[-1].endswith("expressed his gratitude to Türkiye.")
+
+
+def test_repeated_titles_are_boilerplate_not_articles():
+    text, result = _split("002_d4e94278313480fb")
+    title = "Russia-Ukraine peace talks to be held in Istanbul amid lingering differences"
+    repeats = [p for p in result.pieces if p.label == "repeated_title"]
+    assert sum(text[p.start : p.end] == title for p in repeats) == 7
+    assert [a.title for a in result.articles] == [
+        title,
+        "Israel launches preemptive strike on Iran, killing military leaders",
+    ]
+    assert [a.role for a in result.articles] == ["main", "related"]
+
+
+def test_widgets_and_banners_are_named_boilerplate():
+    text, result = _split("004_8b2b5749c31e2c30")
+    rules = {text[p.start : p.end]: p.label for p in result.pieces if p.category == "boilerplate"}
+    assert rules["Orange background"] == "daily8_theme_toggle"
+    assert rules["No comments yet..."] == "comments_widget"
+    assert rules["Related Articles"] == "section_marker"
+    assert rules["app-storeplay-store"] == "app_banner"
+    assert all("Daily8" not in a.body and "Download" not in a.body for a in result.articles)
+
+
+def test_inline_dateline_is_taken_out_of_the_body():
+    _, result = _split("000_4455599c2c30be15")
+    main, spain, tennis, _ = result.articles
+    assert main.dateline == "ISTANBUL" and main.body.startswith("Delegations from Russia")
+    assert main.body.endswith("No casualties were reported.")
+    assert (spain.dateline, tennis.dateline) == ("MADRID", "PARIS")
