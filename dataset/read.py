@@ -265,10 +265,36 @@ BLOCK = {
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)""", re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def html_encoding(markup: bytes) -> str:
+    """The page's declared charset if Python knows it, else UTF-8 if it fits, else a guess."""
+    declared = _META_CHARSET.search(markup[:8192])
+    if declared:
+        try:
+            name = codecs.lookup(declared.group(1).decode("ascii")).name
+        except LookupError:
+            name = None
+        if name:
+            try:
+                markup.decode(name)
+                return name
+            except UnicodeDecodeError:
+                pass
+    try:
+        markup.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return decode(markup).encoding
+
+
 def render_html(markup: bytes) -> str:
     """The visible text of an HTML page, one line per block element (what a reader sees)."""
+    text = markup.decode(html_encoding(markup), errors="replace")
     parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
-    root = lxml_html.document_fromstring(markup, parser=parser)
+    root = lxml_html.document_fromstring(_XML_DECLARATION.sub("", text), parser=parser)
     out: list[str] = []
 
     def walk(node: etree._Element) -> None:
