@@ -39,7 +39,7 @@ ABSOLUTE_DATE = re.compile(
 # "- Arab News", "• Qatar Tribune": a publisher's name, not a label such as "- Source:".
 BULLET_SOURCE = re.compile(r"^[-•·*]\s*(?P<source>[^\s:][^:]{0,48}[^\s:])$")
 BYLINE = re.compile(
-    r"^by\s+(?P<byline>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}"
+    r"^(?:by|By|BY)\s+(?P<byline>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}"
     r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})*)"
     r"(?:\s*[,|]\s*.{0,60})?$"
 )

@@ -35,6 +35,8 @@ SHORT_LINE_COST = 4.0
 BOILERPLATE_COST = 6.0
 META_COST = 10.0
 TITLE_LOOKBACK = 6
+# A section marker ("Most Popular", "Related") seen before this much prose is page navigation.
+MIN_PROSE_BEFORE_MARKER = 60
 
 ARTICLE = "article"
 METADATA = "metadata"
@@ -153,6 +155,7 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     """Split a page's text into articles and pieces that cover every non-blank character."""
     layout = layout or detect_layout(text)
     lines = read_lines(text, layout)
+    _demote_navigation_markers(lines)
     regions = _regions(lines)
     blocks: list[tuple[int, _Block]] = []
     for region_no, (first, last) in enumerate(regions):
@@ -160,7 +163,56 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
             _find_body(lines, block)
             _find_header(lines, block)
             blocks.append((region_no, block))
-    return _assemble(text, layout, lines, blocks)
+    main = _main_block(blocks)
+    _merge_continuations(blocks, main)
+    return _assemble(text, layout, lines, blocks, main)
+
+
+def _main_block(blocks: list[tuple[int, _Block]]) -> _Block | None:
+    """The page's own article: the densest body in the first region that has one."""
+    with_body = [(region, b) for region, b in blocks if b.body]
+    if not with_body:
+        return None
+    first_region = min(region for region, _ in with_body)
+    return max(
+        (b for region, b in with_body if region == first_region),
+        key=lambda b: (b.score, -b.first),
+    )
+
+
+def _merge_continuations(blocks: list[tuple[int, _Block]], main: _Block | None) -> None:
+    """Prose right after a mid-article widget ("Most Popular", then teaser titles) with no
+    headline of its own continues the main article, whose body then has several runs."""
+    if main is None:
+        return
+    previous: _Block | None = None
+    for region, block in blocks:
+        opens_region = previous is not None and region > 0 and block.first == _region_start(
+            blocks, region
+        )
+        if opens_region and previous is main and block.body and not block.header:
+            main.body += block.body
+            main.score += block.score
+            block.body, block.title, block.title_span, block.meta = [], None, None, []
+            continue
+        if block.body:
+            previous = block
+
+
+def _region_start(blocks: list[tuple[int, _Block]], region: int) -> int:
+    return min(b.first for r, b in blocks if r == region)
+
+
+def _demote_navigation_markers(lines: list[Line]) -> None:
+    """Markers above the page's own article belong to its menus, not to a teaser block."""
+    prose_words = 0
+    for line in lines:
+        if line.kind == "marker":
+            if prose_words >= MIN_PROSE_BEFORE_MARKER:
+                return
+            line.kind, line.rule = "boilerplate", "navigation_marker"
+        elif line.prose:
+            prose_words += line.words
 
 
 def _regions(lines: list[Line]) -> list[tuple[int, int]]:
@@ -275,16 +327,12 @@ def _find_header(lines: list[Line], block: _Block) -> None:
 
 
 def _assemble(
-    text: str, layout: Layout, lines: list[Line], blocks: list[tuple[int, _Block]]
+    text: str,
+    layout: Layout,
+    lines: list[Line],
+    blocks: list[tuple[int, _Block]],
+    main: _Block | None,
 ) -> SplitResult:
-    with_body = [(region, b) for region, b in blocks if b.body]
-    main = None
-    if with_body:
-        first_region = min(region for region, _ in with_body)
-        main = max(
-            (b for region, b in with_body if region == first_region),
-            key=lambda b: (b.score, -b.first),
-        )
     articles: list[SplitArticle] = []
     pieces: list[Piece] = []
     used: set[int] = set()
