@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "generality" / "evaluate.py"
 _SPEC = importlib.util.spec_from_file_location("generality_evaluate", _PATH)
 evaluate = importlib.util.module_from_spec(_SPEC)
+sys.modules[_SPEC.name] = evaluate  # dataclasses look their module up while being defined
 _SPEC.loader.exec_module(evaluate)
 
 
