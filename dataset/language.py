@@ -57,7 +57,7 @@ SCRIPTS = (
     ("th", re.compile(r"[\u0e00-\u0e7f]")),
     ("my", re.compile(r"[\u1000-\u109f]")),
 )
-SAMPLE_CHARS = 2000
+SAMPLE_CHARS = 500
 MIN_HITS = 3
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -75,14 +75,15 @@ def _index() -> dict[str, tuple[str, ...]]:
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language, or "und" when the evidence is too thin."""
     sample = text[:SAMPLE_CHARS]
-    for code, script in SCRIPTS:
-        if len(script.findall(sample)) > 0.2 * len(sample):
-            return code
+    if not sample.isascii():
+        for code, script in SCRIPTS:
+            if len(script.findall(sample)) > 0.2 * len(sample):
+                return code
     index = _index()
     votes: Counter[str] = Counter()
-    for word in WORD.findall(sample.lower()):
+    for word, count in Counter(WORD.findall(sample.lower())).items():
         for code in index.get(word, ()):
-            votes[code] += 1
+            votes[code] += count
     if not votes:
         return "und"
     best, hits = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -7,6 +7,8 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
+from re import _constants as re_constants
+from re import _parser as re_parser
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,24 @@ class Layout:
     timezone: str = "UTC"
     time_prefix: str | None = None
     detect: tuple[str, ...] = field(default=())
+    # Most lines match no rule: one anchored alternation and a keyword scan reject them at once.
+    _screen: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _keywords: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _markers: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        anchored = [r.pattern.pattern[1:] for r in self.boilerplate if not r.keywords]
+        keywords = sorted({k for r in self.boilerplate for k in r.keywords})
+        markers = [m.pattern[1:] for m in self.section_markers]
+        object.__setattr__(self, "_screen", _anchored_union(anchored))
+        object.__setattr__(self, "_keywords", tuple(keywords))
+        object.__setattr__(self, "_markers", _anchored_union(markers))
 
     def boilerplate_rule(self, line: str) -> str | None:
         """Name of the first boilerplate rule that matches the stripped line, if any."""
         lowered = line.lower()
+        if self._screen.match(line) is None and not any(k in lowered for k in self._keywords):
+            return None
         for rule in self.boilerplate:
             if rule.keywords and not any(k in lowered for k in rule.keywords):
                 continue
@@ -39,17 +55,43 @@ class Layout:
         return None
 
     def is_section_marker(self, line: str) -> bool:
-        return any(marker.search(line) for marker in self.section_markers)
+        return self._markers.match(line) is not None
+
+
+class LayoutError(ValueError):
+    """A rule in layouts.toml that the splitter cannot use as written."""
+
+
+def _anchored_union(bodies: list[str]) -> re.Pattern[str]:
+    return re.compile(
+        "^(?:" + "|".join(f"(?:{b})" for b in bodies) + ")" if bodies else "(?!)", re.IGNORECASE
+    )
+
+
+def _check_anchored(pattern: str, what: str) -> str:
+    """Patterns without keywords must match from the line start as a whole ("^a|b" does not)."""
+    parsed = re_parser.parse(pattern)
+    if not len(parsed) or parsed[0] != (re_constants.AT, re_constants.AT_BEGINNING):
+        raise LayoutError(
+            f"layouts.toml: {what} {pattern!r} must start with '^' (or list "
+            "keywords) and must not have a top-level '|'"
+        )
+    return pattern
 
 
 def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    return tuple(re.compile(_check_anchored(p, "section marker"), re.IGNORECASE) for p in patterns)
 
 
 def _rules(entries: list[dict]) -> tuple[BoilerplateRule, ...]:
     return tuple(
         BoilerplateRule(
-            e["rule"], re.compile(e["pattern"], re.IGNORECASE), tuple(e.get("keywords", ()))
+            e["rule"],
+            re.compile(
+                e["pattern"] if e.get("keywords") else _check_anchored(e["pattern"], e["rule"]),
+                re.IGNORECASE,
+            ),
+            tuple(e.get("keywords", ())),
         )
         for e in entries
     )

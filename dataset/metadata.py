@@ -62,12 +62,14 @@ class Meta:
     rest: int | None = None  # offset in the line where unexplained text (a title) starts
 
 
-def parse_meta(line: str, *, time_prefix: str | None = None) -> Meta | None:
+def parse_meta(
+    line: str, *, time_prefix: str | None = None, n_words: int | None = None
+) -> Meta | None:
     """Explain a stripped line as metadata, or return None when it is ordinary text."""
-    words = line.split()
-    if not words or len(words) > 40:
+    n_words = len(line.split()) if n_words is None else n_words
+    if not n_words or n_words > 40:
         return None
-    rel = RELATIVE_TIME.search(line) if len(words) <= 8 else None
+    rel = RELATIVE_TIME.search(line) if n_words <= 8 else None
     if rel:
         prefix = line[: rel.start()].strip(" -|·•,")
         if time_prefix and prefix.lower().startswith(time_prefix.lower()):
@@ -84,11 +86,11 @@ def parse_meta(line: str, *, time_prefix: str | None = None) -> Meta | None:
             published_raw=date.group("date"),
             rest=rest if rest < len(line) else None,
         )
-    if len(words) <= 12:
+    if n_words <= 12:
         by = BYLINE.match(line)
         if by:
             return Meta(kind="byline", byline=by.group("byline").strip())
-    if len(words) <= 6:
+    if n_words <= 6:
         bullet = BULLET_SOURCE.match(line)
         if bullet:
             return Meta(kind="source", source=bullet.group("source").strip())

@@ -163,8 +163,11 @@ def _plausible(text: str) -> bool:
     return alnum >= 0.5 and (len(sample) < 200 or breaks * 200 >= len(sample))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def _check_text(decoded: Decoded) -> Decoded:
-    controls = sum(1 for ch in decoded.text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROL.findall(decoded.text, 0, 65536))
     if controls > 0.05 * min(len(decoded.text), 65536):
         raise ReadError(f"binary file: {controls} control characters in its first 64 KiB")
     return decoded

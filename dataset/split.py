@@ -136,7 +136,7 @@ def classify(line: Line, layout: Layout) -> Line:
         if rule:
             line.kind, line.rule = "boilerplate", rule
             return line
-    meta = parse_meta(text, time_prefix=layout.time_prefix)
+    meta = parse_meta(text, time_prefix=layout.time_prefix, n_words=line.words)
     if meta is not None:
         line.kind, line.meta = "meta", meta
         return line
@@ -187,8 +187,8 @@ def _merge_continuations(blocks: list[tuple[int, _Block]], main: _Block | None) 
         return
     previous: _Block | None = None
     for region, block in blocks:
-        opens_region = previous is not None and region > 0 and block.first == _region_start(
-            blocks, region
+        opens_region = (
+            previous is not None and region > 0 and block.first == _region_start(blocks, region)
         )
         if opens_region and previous is main and block.body and not block.header:
             main.body += block.body

