@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -366,7 +367,7 @@ def _run(tasks: list, workers: int | None, progress: bool) -> Iterator[_Outcome]
     """Split the dumps, in order, in worker processes when there are enough of them."""
     workers = workers or min(2, os.cpu_count() or 1)
     results: Iterator[_Outcome]
-    if workers <= 1 or len(tasks) < PARALLEL_FROM:
+    if workers <= 1 or len(tasks) < PARALLEL_FROM or not _main_is_importable():
         results = map(_process, tasks)
         yield from _progress(results, len(tasks), progress)
         return
@@ -376,6 +377,13 @@ def _run(tasks: list, workers: int | None, progress: bool) -> Iterator[_Outcome]
     with context.Pool(workers) as pool:
         results = pool.imap(_process, tasks, chunksize=16)
         yield from _progress(results, len(tasks), progress)
+
+
+def _main_is_importable() -> bool:
+    """Workers re-import the caller's main module; a script read from stdin has none to import
+    (the pool would restart failing workers forever), so such callers split in-process."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or Path(main_file).exists()
 
 
 def _progress(results: Iterator[_Outcome], total: int, show: bool) -> Iterator[_Outcome]:

@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 DEFAULT_OUT = Path("out")
+MAX_LISTED = 20  # files listed on the terminal; the report lists them all
 
 
 @app.callback()
@@ -55,8 +56,17 @@ def build_command(
         f"{t['files_skipped']} skipped): {t['articles_kept']} articles, "
         f"{t['articles_canonical']} canonical, {t['quarantine_rows']} quarantine rows -> {out}/"
     )
+    problems = [d for d in result.report["dumps"] if d["status"] != "built"]
+    for dump in problems[:MAX_LISTED]:
+        console.print(
+            f"[yellow]{dump['status'].split(':')[0]}:[/yellow] {dump['path']}: "
+            f"{dump['status'].split(': ', 1)[-1]}",
+            highlight=False,
+        )
+    if len(problems) > MAX_LISTED:
+        console.print(f"... and {len(problems) - MAX_LISTED} more files; see {out}/report.md")
     for warning in result.report["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if result.articles.height == 0:
         console.print("[red]error:[/red] no article could be built; see report.md")
         raise typer.Exit(1)

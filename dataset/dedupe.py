@@ -166,17 +166,20 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return best
 
 
-def near_duplicate_pairs(sigs: np.ndarray, config: DedupeConfig) -> list[tuple[int, int]]:
-    """Row pairs whose estimated Jaccard similarity reaches the threshold (LSH candidates)."""
-    n = len(sigs)
+def near_duplicate_pairs(
+    sigs: np.ndarray, config: DedupeConfig, subset: np.ndarray | None = None
+) -> list[tuple[int, int]]:
+    """Pairs of positions in `subset` (default: all rows) whose estimated Jaccard similarity
+    reaches the threshold. `sigs` may be a memory map: it is read one band at a time."""
+    subset = np.arange(len(sigs)) if subset is None else subset
+    n = len(subset)
     if n < 2:
         return []
     bands, rows = lsh_bands(config.threshold, config.num_perm)
-    wide = sigs.astype(np.uint64)
     candidates: set[tuple[int, int]] = set()
     for band in range(bands):
         key = np.zeros(n, dtype=np.uint64)
-        for column in wide[:, band * rows : (band + 1) * rows].T:
+        for column in sigs[subset, band * rows : (band + 1) * rows].astype(np.uint64).T:
             key = (key * _FNV) ^ column
         order = np.argsort(key, kind="stable")
         sorted_keys = key[order]
@@ -193,7 +196,8 @@ def near_duplicate_pairs(sigs: np.ndarray, config: DedupeConfig) -> list[tuple[i
     return sorted(
         (a, b)
         for a, b in candidates
-        if np.count_nonzero(sigs[a] == sigs[b]) >= config.threshold * config.num_perm
+        if np.count_nonzero(sigs[subset[a]] == sigs[subset[b]])
+        >= config.threshold * config.num_perm
     )
 
 
@@ -216,7 +220,7 @@ class _UnionFind:
 def cluster(
     ids: list[str], content_hashes: list[str], sigs: np.ndarray, config: DedupeConfig
 ) -> list[str]:
-    """Cluster id (smallest member id) of every row; `ids` must be sorted."""
+    """Cluster id of every row: the id of its cluster's first row."""
     union = _UnionFind(len(ids))
     # Exact duplicates first; near-duplicate search then runs on one member per content hash.
     representatives: dict[str, int] = {}
@@ -225,8 +229,8 @@ def cluster(
             union.union(representatives[digest], row)
         else:
             representatives[digest] = row
-    rows = sorted(representatives.values())
-    for a, b in near_duplicate_pairs(sigs[rows], config):
+    rows = np.array(sorted(representatives.values()), dtype=np.int64)
+    for a, b in near_duplicate_pairs(sigs, config, rows):
         union.union(rows[a], rows[b])
     return [ids[union.find(i)] for i in range(len(ids))]
 

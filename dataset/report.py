@@ -12,6 +12,7 @@ import polars as pl
 from .split import ARTICLE, BOILERPLATE, METADATA, QUARANTINE, Piece
 
 CATEGORIES = (ARTICLE, METADATA, BOILERPLATE, QUARANTINE, "whitespace")
+MD_DUMP_ROWS = 200  # report.md stays readable for large corpora; report.json lists all
 
 
 class AccountingError(RuntimeError):
@@ -190,15 +191,23 @@ def render_markdown(report: dict) -> str:
         f"- `{cl['cluster']}`: " + ", ".join(f"`{m}`" for m in cl["members"])
         for cl in report["near_duplicate_clusters"]
     ] or ["None."]
+    dumps = report["dumps"]
+    lines += ["", "## Dumps", ""]
+    if len(dumps) > MD_DUMP_ROWS:
+        flagged = [d for d in dumps if d["status"] != "built" or d["chars_by_category"][QUARANTINE]]
+        lines.append(
+            f"{len(dumps):,} dumps: the table lists the {min(len(flagged), MD_DUMP_ROWS):,} "
+            f"first with something quarantined or skipped ({len(flagged):,} in all); "
+            "report.json has every dump."
+        )
+        lines.append("")
+        dumps = flagged[:MD_DUMP_ROWS]
     lines += [
-        "",
-        "## Dumps",
-        "",
         "| dump | status | encoding | layout | chars | article | metadata | boilerplate | "
         "quarantined | whitespace | articles kept |",
         "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for d in report["dumps"]:
+    for d in dumps:
         ch = d["chars_by_category"]
         lines.append(
             f"| {d['path']} | {d['status']} | {d['encoding'] or ''} | {d['layout'] or ''} | "

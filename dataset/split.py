@@ -285,7 +285,7 @@ def _find_body(lines: list[Line], block: _Block) -> None:
     if best_range is None:
         return
     block.score = best
-    block.body = [i for i in range(*best_range) if lines[i].kind == "text" and lines[i].text != ""]
+    block.body = [i for i in range(*best_range) if lines[i].kind == "text"]
 
 
 def _find_header(lines: list[Line], block: _Block) -> None:
@@ -319,10 +319,9 @@ def _find_header(lines: list[Line], block: _Block) -> None:
                 block.title = i
                 block.title_span = (lines[i].start + meta.rest, lines[i].end)
                 break
+    if not block.header and block.title is not None:
+        metas = [i for i in metas if i >= block.title]  # lines above the title are not its own
     if block.header or block.title is not None:
-        lowest = min([block.title] if block.title is not None else [], default=None)
-        if not block.header and lowest is not None:
-            metas = [i for i in metas if i >= lowest]
         block.meta = sorted(set(metas))
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,17 @@ from istanbul_talks.dataset.build import build
 from istanbul_talks.dataset.read import shipped_raw_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load_benchmark_module(relative: str):
+    """Import a script from benchmarks/ (not an installed package) by its path."""
+    path = BENCHMARKS / relative
+    spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from istanbul_talks.dataset.read import shipped_raw_dir
 from istanbul_talks.dataset.report import CATEGORIES
 from typer.testing import CliRunner
 
+from tests.conftest import load_benchmark_module
+
 SPAIN = {"000_4455599c2c30be15-01", "000_4455599c2c30be15-03"}
 
 
@@ -245,6 +247,7 @@ def test_cli_build_and_exit_codes(tmp_path):
     )
     assert nothing.exit_code == 1
     assert "no article could be built" in nothing.output
+    assert "quarantined: a.txt: empty file" in nothing.output
     assert (
         json.loads((tmp_path / "o3" / "report.json").read_text())["totals"]["files_quarantined"]
         == 1
@@ -263,3 +266,16 @@ def test_threshold_is_configurable(threshold):
     assert result.report["settings"]["near_duplicate_threshold"] == threshold
     several = result.report["totals"]["near_dup_clusters_with_several_members"]
     assert several == (1 if threshold == 0.5 else 0)
+
+
+def test_parallel_build_equals_in_process_build(tmp_path):
+    dumpgen = load_benchmark_module("dumpgen.py")
+    raw = tmp_path / "raw"
+    dumpgen.generate(raw, 80, seed=3)  # enough dumps for the build to start workers
+    one = build(raw, tmp_path / "one", workers=1)
+    two = build(raw, tmp_path / "two", workers=2)
+    assert one.report["totals"]["articles_kept"] > 150
+    assert one.report["totals"]["near_dup_clusters_with_several_members"] > 0
+    for name in ("articles.parquet", "quarantine.parquet", "dumps.parquet", "report.json"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    assert two.report == one.report

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "generality" / "evaluate.py"
-_SPEC = importlib.util.spec_from_file_location("generality_evaluate", _PATH)
-evaluate = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = evaluate  # dataclasses look their module up while being defined
-_SPEC.loader.exec_module(evaluate)
+from tests.conftest import load_benchmark_module
+
+evaluate = load_benchmark_module("generality/evaluate.py")
 
 
 def test_metric_on_hand_computed_example():
