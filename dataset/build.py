@@ -11,6 +11,7 @@ for it. Same inputs give byte-identical outputs, whatever the number of workers.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -37,7 +38,14 @@ from .read import (
     shipped_raw_dir,
 )
 from .records import article_rows, failure_row, quarantine_row, split_quarantine_rows
-from .report import DumpAccount, account, build_report, move_to_quarantine, write_report
+from .report import (
+    DumpAccount,
+    DumpLedger,
+    account,
+    build_report,
+    move_to_quarantine,
+    write_report,
+)
 from .schemas import ARTICLE, DEDUPED_ARTICLE, QUARANTINE, RAW_DUMP, validate_or_quarantine
 from .split import split_text
 
@@ -49,11 +57,20 @@ OUTPUTS = ("articles.parquet", "quarantine.parquet", "dumps.parquet", "report.js
 
 @dataclass
 class BuildResult:
-    """The report, and the tables as written to `out_dir`."""
+    """The report's summary (totals, settings, clusters, warnings, first problem files), and
+    the report and tables as written to `out_dir`, loaded when asked for."""
 
     out_dir: Path
-    report: dict
+    summary: dict
     _cache: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+    _report: dict | None = field(default=None, repr=False)
+
+    @property
+    def report(self) -> dict:
+        """The whole report.json, per-dump entries included."""
+        if self._report is None:
+            self._report = json.loads((self.out_dir / "report.json").read_text(encoding="utf-8"))
+        return self._report
 
     def _table(self, name: str) -> pl.DataFrame:
         if name not in self._cache:
@@ -163,13 +180,12 @@ class _Batches:
         self.roles: list[str] = []
         self.n_words: list[int] = []
         self.quarantine: list[dict] = []
-        self.accounts: list[DumpAccount] = []
+        self.ledger = DumpLedger(work / "dumps.jsonl")
 
     def flush(self, outcomes: list[_Outcome]) -> None:
         if not outcomes:
             return
         by_dump = {o.account.dump_id: o.account for o in outcomes}
-        self.accounts += [o.account for o in outcomes]
         for o in outcomes:
             self.quarantine += o.quarantine
         raw = RAW_DUMP.validate(
@@ -211,6 +227,8 @@ class _Batches:
             self.hashes += articles["content_sha256"].to_list()
             self.roles += articles["role"].to_list()
             self.n_words += articles["n_words"].to_list()
+        for outcome in outcomes:  # final now that validation has moved failed articles
+            self.ledger.add(outcome.account)
 
     def finish(self, out_dir: Path, work: Path) -> pl.DataFrame:
         """Cluster, then write articles.parquet part by part with the cluster columns."""
@@ -272,6 +290,7 @@ def build(
             result = build(raw_dir, Path(tmp), manifest, config, progress, workers)
             for name in ("articles", "quarantine", "dumps"):
                 result._table(name)
+            result.report  # noqa: B018 -- load it before the folder goes
             return result
     raw_dir = Path(raw_dir) if raw_dir else shipped_raw_dir()
     out_dir = Path(out_dir)
@@ -289,23 +308,10 @@ def build(
     try:
         batches = _Batches(out_dir, work, config)
         batches.quarantine += [failure_row(f) for f in skipped + clashes]
-        batches.accounts += [
-            DumpAccount(
-                f.dump_id,
-                f.path,
-                status=f"skipped: {f.reason}",
-                n_bytes=(raw_dir / f.path).stat().st_size,
-            )
-            for f in skipped
-        ] + [
-            DumpAccount(
-                f.dump_id,
-                f.path,
-                status=f"quarantined: {f.reason}",
-                n_bytes=(raw_dir / f.path).stat().st_size,
-            )
-            for f in clashes
-        ]
+        for unread in _unread(skipped, "skipped", raw_dir) + _unread(
+            clashes, "quarantined", raw_dir
+        ):
+            batches.ledger.add(unread)
         pending: list[_Outcome] = []
         for outcome in _run(list(_tasks(paths, raw_dir, entries, config)), workers, progress):
             pending.append(outcome)
@@ -314,30 +320,45 @@ def build(
                 pending = []
         batches.flush(pending)
         marked = batches.finish(out_dir, work)
+        batches.ledger.close()
+        used = {k for p in paths for k in (p.relative_to(raw_dir).as_posix(), p.name)}
+        warnings += [
+            f"manifest names {name!r}, which is not among the dumps"
+            for name in sorted(set(entries) - used)
+        ]
+        quarantine = QUARANTINE.validate(
+            _frame(batches.quarantine, QUARANTINE).sort(
+                ["path", "stage", "char_start", "reason"], nulls_last=False
+            ),
+            lazy=True,
+        )
+        quarantine.write_parquet(out_dir / "quarantine.parquet", compression=PARQUET_COMPRESSION)
+        settings = {
+            "raw": "shipped dumps" if raw_dir == shipped_raw_dir() else str(raw_dir),
+            "manifest": str(manifest) if manifest else None,
+            "near_duplicate_threshold": config.threshold,
+            "near_duplicate_shingle_words": config.shingle,
+            "minhash_permutations": config.num_perm,
+        }
+        summary = build_report(batches.ledger, marked, quarantine, settings, warnings)
+        write_report(summary, batches.ledger, out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    used = {k for p in paths for k in (p.relative_to(raw_dir).as_posix(), p.name)}
-    warnings += [
-        f"manifest names {name!r}, which is not among the dumps"
-        for name in sorted(set(entries) - used)
+    summary["problem_files"] = batches.ledger.problems
+    return BuildResult(out_dir, summary)
+
+
+def _unread(failures: list[ReadFailure], status: str, raw_dir: Path) -> list[DumpAccount]:
+    """Report entries for files that were never read (not dumps, or a clashing dump id)."""
+    return [
+        DumpAccount(
+            f.dump_id,
+            f.path,
+            status=f"{status}: {f.reason}",
+            n_bytes=(raw_dir / f.path).stat().st_size,
+        )
+        for f in failures
     ]
-    quarantine = QUARANTINE.validate(
-        _frame(batches.quarantine, QUARANTINE).sort(
-            ["path", "stage", "char_start", "reason"], nulls_last=False
-        ),
-        lazy=True,
-    )
-    quarantine.write_parquet(out_dir / "quarantine.parquet", compression=PARQUET_COMPRESSION)
-    settings = {
-        "raw": "shipped dumps" if raw_dir == shipped_raw_dir() else str(raw_dir),
-        "manifest": str(manifest) if manifest else None,
-        "near_duplicate_threshold": config.threshold,
-        "near_duplicate_shingle_words": config.shingle,
-        "minhash_permutations": config.num_perm,
-    }
-    report = build_report(batches.accounts, marked, quarantine, settings, warnings)
-    write_report(report, out_dir)
-    return BuildResult(out_dir, report)
 
 
 def _unique_dump_ids(paths: list[Path], raw_dir: Path) -> tuple[list[Path], list[ReadFailure]]:

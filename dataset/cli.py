@@ -40,32 +40,36 @@ def build_command(
         int, typer.Option(help="Words per shingle for near-duplicate detection.")
     ] = DEFAULT_SHINGLE,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Processes that split dumps (0: up to 2 cores).")
+    ] = 0,
 ) -> None:
     """Split raw dumps into clean, validated article records and write a report."""
     from .build import build
 
     try:
         config = DedupeConfig(threshold=near_dup_threshold, shingle=shingle)
-        result = build(raw, out, manifest, config, progress=progress)
+        result = build(raw, out, manifest, config, progress=progress, workers=workers or None)
     except (FileNotFoundError, NotADirectoryError, ManifestError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    t = result.report["totals"]
+    t = result.summary["totals"]
     console.print(
         f"{t['files']} files ({t['files_built']} built, {t['files_quarantined']} quarantined, "
         f"{t['files_skipped']} skipped): {t['articles_kept']} articles, "
         f"{t['articles_canonical']} canonical, {t['quarantine_rows']} quarantine rows -> {out}/"
     )
-    problems = [d for d in result.report["dumps"] if d["status"] != "built"]
+    problems = result.summary["problem_files"]
     for dump in problems[:MAX_LISTED]:
         console.print(
             f"[yellow]{dump['status'].split(':')[0]}:[/yellow] {dump['path']}: "
             f"{dump['status'].split(': ', 1)[-1]}",
             highlight=False,
         )
-    if len(problems) > MAX_LISTED:
-        console.print(f"... and {len(problems) - MAX_LISTED} more files; see {out}/report.md")
-    for warning in result.report["warnings"]:
+    unbuilt = t["files"] - t["files_built"]
+    if unbuilt > MAX_LISTED:
+        console.print(f"... and {unbuilt - MAX_LISTED} more files; see {out}/report.md")
+    for warning in result.summary["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if result.articles.height == 0:
         console.print("[red]error:[/red] no article could be built; see report.md")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,26 +82,91 @@ def move_to_quarantine(dump: DumpAccount, chars: int, reason: str) -> None:
     dump.quarantine_reasons = dict(sorted(dump.quarantine_reasons.items()))
 
 
+class DumpLedger:
+    """Per-dump accounts, kept on disk as they become final: the build's memory does not grow
+    with the number of dumps. Totals are summed as entries arrive."""
+
+    def __init__(self, spill: Path) -> None:
+        self.spill = spill
+        self._file = spill.open("w", encoding="utf-8")
+        self.count = 0
+        self.totals: Counter[str] = Counter()
+        self.chars: Counter[str] = Counter(dict.fromkeys(CATEGORIES, 0))
+        self.rules: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.for_markdown: list[dict] = []  # the first dumps, or the first flagged ones
+        self.flagged = 0
+        self.problems: list[dict] = []  # the first files that were not built
+
+    def add(self, dump: DumpAccount) -> None:
+        entry = _dump_dict(dump)
+        self._file.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
+        self.count += 1
+        built = dump.status == "built"
+        self.totals.update(
+            files=1,
+            files_built=built,
+            files_quarantined=dump.status.startswith("quarantined"),
+            files_skipped=dump.status.startswith("skipped"),
+            bytes=dump.n_bytes,
+            bytes_unreadable=0 if built else dump.n_bytes,
+            chars=dump.n_chars,
+            undecodable_bytes=dump.undecodable_bytes,
+            articles_found=dump.articles_found,
+        )
+        self.chars.update(dump.chars)
+        self.rules.update(dump.boilerplate_rules)
+        self.reasons.update(dump.quarantine_reasons)
+        flagged = not built or dump.chars[QUARANTINE] > 0
+        self.flagged += flagged
+        if not built and len(self.problems) < MD_DUMP_ROWS:
+            self.problems.append(entry)
+        if self.count <= MD_DUMP_ROWS:
+            self.for_markdown.append(entry)
+        elif self.count == MD_DUMP_ROWS + 1:  # too many for one table: keep the flagged ones
+            self.for_markdown = [d for d in self.for_markdown if _is_flagged(d)]
+        if self.count > MD_DUMP_ROWS and flagged and len(self.for_markdown) < MD_DUMP_ROWS:
+            self.for_markdown.append(entry)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def entries(self) -> Iterator[str]:
+        with self.spill.open(encoding="utf-8") as lines:
+            for line in lines:
+                yield line.rstrip("\n")
+
+
+def _is_flagged(entry: dict) -> bool:
+    return entry["status"] != "built" or entry["chars_by_category"][QUARANTINE] > 0
+
+
 def build_report(
-    dumps: list[DumpAccount],
+    ledger: DumpLedger,
     articles: pl.DataFrame,
     quarantine: pl.DataFrame,
     settings: dict,
     warnings: list[str],
 ) -> dict:
+    """The report without its per-dump list (that one is streamed from the ledger)."""
     totals = {
-        "files": len(dumps),
-        "files_built": sum(d.status == "built" for d in dumps),
-        "files_quarantined": sum(d.status.startswith("quarantined") for d in dumps),
-        "files_skipped": sum(d.status.startswith("skipped") for d in dumps),
-        "bytes": sum(d.n_bytes for d in dumps),
-        "bytes_unreadable": sum(d.n_bytes for d in dumps if d.status != "built"),
-        "chars": sum(d.n_chars for d in dumps),
-        "chars_by_category": {c: sum(d.chars[c] for d in dumps) for c in CATEGORIES},
-        "boilerplate_chars_by_rule": _sum_dicts(d.boilerplate_rules for d in dumps),
-        "quarantined_chars_by_reason": _sum_dicts(d.quarantine_reasons for d in dumps),
-        "undecodable_bytes": sum(d.undecodable_bytes for d in dumps),
-        "articles_found": sum(d.articles_found for d in dumps),
+        **{
+            k: int(ledger.totals[k])
+            for k in (
+                "files",
+                "files_built",
+                "files_quarantined",
+                "files_skipped",
+                "bytes",
+                "bytes_unreadable",
+                "chars",
+                "undecodable_bytes",
+                "articles_found",
+            )
+        },
+        "chars_by_category": {c: ledger.chars[c] for c in CATEGORIES},
+        "boilerplate_chars_by_rule": dict(sorted(ledger.rules.items())),
+        "quarantined_chars_by_reason": dict(sorted(ledger.reasons.items())),
         "articles_kept": articles.height,
         "articles_canonical": int(articles["is_canonical"].sum()) if articles.height else 0,
         "quarantine_rows": quarantine.height,
@@ -120,16 +186,8 @@ def build_report(
             {"cluster": row["near_dup_cluster"], "members": row["article_id"]}
             for row in clusters.iter_rows(named=True)
         ],
-        "dumps": [_dump_dict(d) for d in sorted(dumps, key=lambda d: d.path)],
         "warnings": sorted(warnings),
     }
-
-
-def _sum_dicts(dicts) -> dict[str, int]:
-    total: Counter[str] = Counter()
-    for d in dicts:
-        total.update(d)
-    return dict(sorted(total.items()))
 
 
 def _dump_dict(d: DumpAccount) -> dict:
@@ -150,14 +208,25 @@ def _dump_dict(d: DumpAccount) -> dict:
     }
 
 
-def write_report(report: dict, out_dir: Path) -> None:
-    (out_dir / "report.json").write_text(
-        json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+_PLACEHOLDER = "\u0000dumps\u0000"
+
+
+def write_report(summary: dict, ledger: DumpLedger, out_dir: Path) -> None:
+    """report.json (the summary, then every dump on its own line, in build order) and
+    report.md, written without holding the per-dump list in memory."""
+    text = json.dumps(
+        {**summary, "dumps": _PLACEHOLDER}, indent=2, sort_keys=True, ensure_ascii=False
     )
-    (out_dir / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    head, tail = text.split(json.dumps(_PLACEHOLDER))
+    with (out_dir / "report.json").open("w", encoding="utf-8") as out:
+        out.write(head + "[")
+        for n, entry in enumerate(ledger.entries()):
+            out.write(("," if n else "") + "\n    " + entry)
+        out.write(("\n  ]" if ledger.count else "]") + tail + "\n")
+    (out_dir / "report.md").write_text(render_markdown(summary, ledger), encoding="utf-8")
 
 
-def render_markdown(report: dict) -> str:
+def render_markdown(report: dict, ledger: DumpLedger) -> str:
     t = report["totals"]
     c = t["chars_by_category"]
     lines = [
@@ -191,23 +260,20 @@ def render_markdown(report: dict) -> str:
         f"- `{cl['cluster']}`: " + ", ".join(f"`{m}`" for m in cl["members"])
         for cl in report["near_duplicate_clusters"]
     ] or ["None."]
-    dumps = report["dumps"]
     lines += ["", "## Dumps", ""]
-    if len(dumps) > MD_DUMP_ROWS:
-        flagged = [d for d in dumps if d["status"] != "built" or d["chars_by_category"][QUARANTINE]]
+    if ledger.count > MD_DUMP_ROWS:
         lines.append(
-            f"{len(dumps):,} dumps: the table lists the {min(len(flagged), MD_DUMP_ROWS):,} "
-            f"first with something quarantined or skipped ({len(flagged):,} in all); "
+            f"{ledger.count:,} dumps: the table lists the first {len(ledger.for_markdown):,} "
+            f"with something quarantined or skipped ({ledger.flagged:,} in all); "
             "report.json has every dump."
         )
         lines.append("")
-        dumps = flagged[:MD_DUMP_ROWS]
     lines += [
         "| dump | status | encoding | layout | chars | article | metadata | boilerplate | "
         "quarantined | whitespace | articles kept |",
         "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for d in dumps:
+    for d in ledger.for_markdown:
         ch = d["chars_by_category"]
         lines.append(
             f"| {d['path']} | {d['status']} | {d['encoding'] or ''} | {d['layout'] or ''} | "

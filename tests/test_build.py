@@ -7,7 +7,7 @@ import random
 
 import polars as pl
 import pytest
-from istanbul_talks.dataset.build import build
+from istanbul_talks.dataset.build import OUTPUTS, build
 from istanbul_talks.dataset.cli import app
 from istanbul_talks.dataset.read import shipped_raw_dir
 from istanbul_talks.dataset.report import CATEGORIES
@@ -20,14 +20,7 @@ SPAIN = {"000_4455599c2c30be15-01", "000_4455599c2c30be15-03"}
 
 def test_seed_build_writes_the_tables_and_report(seed_build):
     _, out = seed_build
-    for name in (
-        "articles.parquet",
-        "quarantine.parquet",
-        "dumps.parquet",
-        "report.json",
-        "report.md",
-    ):
-        assert (out / name).exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)  # no work files left
     articles = pl.read_parquet(out / "articles.parquet")
     assert articles.height == 15
     assert articles["article_id"].is_unique().all()
@@ -84,13 +77,7 @@ def test_report_adds_up_to_the_input(seed_build):
 def test_two_builds_are_byte_identical(tmp_path):
     build(shipped_raw_dir(), tmp_path / "a")
     build(shipped_raw_dir(), tmp_path / "b")
-    for name in (
-        "articles.parquet",
-        "quarantine.parquet",
-        "dumps.parquet",
-        "report.json",
-        "report.md",
-    ):
+    for name in OUTPUTS:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
@@ -276,6 +263,6 @@ def test_parallel_build_equals_in_process_build(tmp_path):
     two = build(raw, tmp_path / "two", workers=2)
     assert one.report["totals"]["articles_kept"] > 150
     assert one.report["totals"]["near_dup_clusters_with_several_members"] > 0
-    for name in ("articles.parquet", "quarantine.parquet", "dumps.parquet", "report.json"):
+    for name in OUTPUTS:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     assert two.report == one.report
