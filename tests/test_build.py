@@ -266,3 +266,23 @@ def test_parallel_build_equals_in_process_build(tmp_path):
     for name in OUTPUTS:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     assert two.report == one.report
+
+
+def test_a_splitter_crash_costs_one_dump_not_the_build(tmp_path, monkeypatch):
+    from istanbul_talks.dataset import build as build_module
+
+    real_split = build_module.split_text
+
+    def fragile(text):
+        if text.startswith(" date 2025-06-02"):
+            raise RuntimeError("boom")
+        return real_split(text)
+
+    monkeypatch.setattr(build_module, "split_text", fragile)
+    result = build(shipped_raw_dir(), tmp_path / "out", workers=1)
+    assert result.articles.height == 14
+    row = result.quarantine.filter(pl.col("stage") == "split")
+    assert row["reason"].to_list() == [
+        "003_c039cb3e7fe3091f.txt: splitter failed (RuntimeError: boom)"
+    ]
+    assert result.summary["totals"]["files_quarantined"] == 1
