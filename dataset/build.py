@@ -245,9 +245,8 @@ class _Batches:
         small = pl.DataFrame(
             {"article_id": self.ids, "role": self.roles, "n_words": self.n_words},
             schema={"article_id": pl.String, "role": pl.String, "n_words": pl.Int64},
-        ).with_row_index("_row")
+        )
         marked = mark_clusters(small, cluster(self.ids, self.hashes, sigs, self.config))
-        marked = marked.sort("_row")
         writer = pq.ParquetWriter(
             out_dir / "articles.parquet",
             _arrow_schema(DEDUPED_ARTICLE),

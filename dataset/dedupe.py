@@ -9,9 +9,10 @@ joined into connected components.
 Only the signatures (a small fixed-size array per article) are needed to cluster, so the build
 can compute them where it splits and never hold all bodies at once.
 
-The cluster id is the smallest article id in the cluster, so it does not depend on processing
-order; the canonical member is the longest body (the most complete telling), then the page's
-main article, then the smallest id.
+The cluster id is the id of the cluster's first member in corpus order (dump id, then
+position), so it does not depend on how the work was spread over processes; the canonical
+member is the longest body (the most complete telling), then the page's main article, then the
+smallest id.
 """
 
 from __future__ import annotations
@@ -236,26 +237,17 @@ def cluster(
 
 
 def mark_clusters(articles: pl.DataFrame, cluster_ids: list[str]) -> pl.DataFrame:
-    """Add `near_dup_cluster` and `is_canonical` (longest body, then main, then smallest id)."""
+    """Add `near_dup_cluster` and `is_canonical` (longest body, then main, then smallest id);
+    rows keep their order."""
     return (
         articles.with_columns(pl.Series("near_dup_cluster", cluster_ids, dtype=pl.String))
+        .with_row_index("_order")
         .with_columns((pl.col("role") != "main").alias("_not_main"))
         .sort(
             ["near_dup_cluster", "n_words", "_not_main", "article_id"],
             descending=[False, True, False, False],
         )
         .with_columns((pl.int_range(pl.len()).over("near_dup_cluster") == 0).alias("is_canonical"))
-        .drop("_not_main")
-        .sort("article_id")
+        .sort("_order")
+        .drop("_order", "_not_main")
     )
-
-
-def dedupe(articles: pl.DataFrame, config: DedupeConfig | None = None) -> pl.DataFrame:
-    """Cluster a validated Article table held in memory (the build streams the same steps)."""
-    config = config or DedupeConfig()
-    articles = articles.sort("article_id")
-    sigs = signatures(articles["body"].to_list(), config)
-    ids = cluster(
-        articles["article_id"].to_list(), articles["content_sha256"].to_list(), sigs, config
-    )
-    return mark_clusters(articles, ids)

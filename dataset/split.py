@@ -186,10 +186,9 @@ def _merge_continuations(blocks: list[tuple[int, _Block]], main: _Block | None) 
     if main is None:
         return
     previous: _Block | None = None
+    last_region = None
     for region, block in blocks:
-        opens_region = (
-            previous is not None and region > 0 and block.first == _region_start(blocks, region)
-        )
+        opens_region, last_region = region != last_region, region
         if opens_region and previous is main and block.body and not block.header:
             main.body += block.body
             main.score += block.score
@@ -197,10 +196,6 @@ def _merge_continuations(blocks: list[tuple[int, _Block]], main: _Block | None) 
             continue
         if block.body:
             previous = block
-
-
-def _region_start(blocks: list[tuple[int, _Block]], region: int) -> int:
-    return min(b.first for r, b in blocks if r == region)
 
 
 def _demote_navigation_markers(lines: list[Line]) -> None:
