@@ -286,3 +286,18 @@ def test_a_splitter_crash_costs_one_dump_not_the_build(tmp_path, monkeypatch):
         "003_c039cb3e7fe3091f.txt: splitter failed (RuntimeError: boom)"
     ]
     assert result.summary["totals"]["files_quarantined"] == 1
+
+
+def test_same_file_name_in_two_folders_quarantines_the_second(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "a").mkdir(parents=True)
+    (raw / "b").mkdir()
+    seed = (shipped_raw_dir() / "003_c039cb3e7fe3091f.txt").read_bytes()
+    (raw / "a" / "page.txt").write_bytes(seed)
+    (raw / "b" / "page.txt").write_bytes(seed)
+    result = build(raw, tmp_path / "out")
+    assert result.articles["dump_id"].to_list() == ["page"]
+    assert result.quarantine["reason"].to_list() == [
+        "b/page.txt: dump id 'page' already used by a/page.txt; rename one of them"
+    ]
+    assert result.summary["totals"]["files_quarantined"] == 1
