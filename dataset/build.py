@@ -1,9 +1,12 @@
 """The build: raw dumps -> RawDump -> split -> Article -> dedupe -> parquet files and a report.
 
-Dumps are read and split by worker processes (`workers`, both cores by default) and streamed in
-batches: each batch is validated against its pandera contract and written out, so memory does
-not grow with the corpus. Only small per-article facts (id, hash, length, role, MinHash
-signature, the last one on disk) are kept for deduplication, which runs once at the end.
+Dumps are handed to worker processes (`workers`, both cores by default) in chunks of
+`CHUNK_DUMPS`, in corpus order. A worker reads and splits each dump of its chunk, validates the
+chunk's RawDump and Article tables against their pandera contracts and writes them as parquet
+parts; it sends back only what the report and deduplication need (per-dump accounts, quarantine
+rows, article ids, hashes, lengths and MinHash signatures), so neither the texts nor memory
+growing with the corpus pass through the parent. Deduplication runs once at the end over the
+signatures (kept on disk), and the parts are joined into the output files.
 
 One bad dump never stops the build: it is quarantined with its reason and the report accounts
 for it. Same inputs give byte-identical outputs, whatever the number of workers.
@@ -46,11 +49,19 @@ from .report import (
     move_to_quarantine,
     write_report,
 )
-from .schemas import ARTICLE, DEDUPED_ARTICLE, QUARANTINE, RAW_DUMP, validate_or_quarantine
+from .schemas import (
+    ARTICLE,
+    DEDUPE_COLUMNS,
+    DEDUPED_ARTICLE,
+    QUARANTINE,
+    RAW_DUMP,
+    validate_or_quarantine,
+)
 from .split import split_text
 
 PARQUET_COMPRESSION = "zstd"
-BATCH_DUMPS = 1000
+CHUNK_DUMPS = 500  # dumps per worker task: large enough that validating a chunk costs little
+ROW_GROUP_ROWS = {"dumps": 1024, "articles": 4096}  # fixed, so output bytes never depend on chunks
 PARALLEL_FROM = 64  # smaller builds run in-process: starting workers costs more than it saves
 OUTPUTS = ("articles.parquet", "quarantine.parquet", "dumps.parquet", "report.json", "report.md")
 
@@ -92,17 +103,40 @@ class BuildResult:
 
 @dataclass
 class _Outcome:
-    """What splitting one dump produced (computed in a worker process)."""
+    """What splitting one dump produced."""
 
     account: DumpAccount
     raw_row: dict | None = None
     articles: list[dict] = field(default_factory=list)
     quarantine: list[dict] = field(default_factory=list)
-    signatures: np.ndarray | None = None
 
 
-def _process(task: tuple[Path, Path, ManifestEntry | None, DedupeConfig]) -> _Outcome:
-    path, raw_dir, entry, config = task
+@dataclass
+class _Chunk:
+    """A worker's task: consecutive dumps in corpus order, and where to write their parts."""
+
+    index: int
+    dumps: list[tuple[Path, ManifestEntry | None]]
+    raw_dir: Path
+    parts: Path
+    config: DedupeConfig
+
+
+@dataclass
+class _ChunkResult:
+    """What the parent needs from a chunk once its parts are written: small, per-article facts."""
+
+    index: int
+    accounts: list[DumpAccount]
+    quarantine: list[dict]
+    ids: list[str]
+    hashes: list[str]
+    roles: list[str]
+    n_words: list[int]
+    signatures: np.ndarray
+
+
+def _process(path: Path, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome:
     rel = path.relative_to(raw_dir).as_posix()
     try:
         raw = read_dump(path, raw_dir)
@@ -132,7 +166,6 @@ def _process(task: tuple[Path, Path, ManifestEntry | None, DedupeConfig]) -> _Ou
     dump.encoding, dump.layout, dump.n_bytes = raw.encoding, split.layout, raw.n_bytes
     dump.articles_found = len(split.articles)
     dump.undecodable_bytes = sum(end - start for start, end in raw.bad_bytes)
-    rows = article_rows(raw, split, entry)
     raw_row = {
         "dump_id": raw.dump_id,
         "path": raw.path,
@@ -146,11 +179,7 @@ def _process(task: tuple[Path, Path, ManifestEntry | None, DedupeConfig]) -> _Ou
         "crawled_at": entry.crawled_at if entry else None,
     }
     return _Outcome(
-        dump,
-        raw_row,
-        rows,
-        split_quarantine_rows(raw, split),
-        signatures([r["body"] for r in rows], config),
+        dump, raw_row, article_rows(raw, split, entry), split_quarantine_rows(raw, split)
     )
 
 
@@ -163,18 +192,84 @@ def _arrow_schema(schema) -> pa.Schema:
     return _frame([], schema).to_arrow().schema
 
 
-class _Batches:
-    """Validates and writes batches of outcomes; keeps what deduplication needs."""
-
-    def __init__(self, out_dir: Path, work: Path, config: DedupeConfig) -> None:
-        self.config = config
-        self.dumps_writer = pq.ParquetWriter(
-            out_dir / "dumps.parquet", _arrow_schema(RAW_DUMP), compression=PARQUET_COMPRESSION
+def _process_chunk(chunk: _Chunk) -> _ChunkResult:
+    """Split a chunk's dumps, validate its tables, write its parquet parts (in a worker)."""
+    outcomes = [_process(path, chunk.raw_dir, entry) for path, entry in chunk.dumps]
+    by_dump = {o.account.dump_id: o.account for o in outcomes}
+    quarantine = [row for o in outcomes for row in o.quarantine]
+    raw = RAW_DUMP.validate(_frame([o.raw_row for o in outcomes if o.raw_row], RAW_DUMP), lazy=True)
+    raw.write_parquet(chunk.parts / f"dumps-{chunk.index:06d}.parquet", compression="lz4")
+    rows = [row for o in outcomes for row in o.articles]
+    articles, failures = validate_or_quarantine(_frame(rows, ARTICLE), ARTICLE)
+    for index, reason in failures.iter_rows():
+        bad = rows[index]
+        spans = bad["body_spans"]
+        quarantine.append(
+            quarantine_row(
+                bad["dump_id"],
+                by_dump[bad["dump_id"]].path,
+                "validate",
+                f"article {bad['article_id']}: {reason}",
+                bad["body"],
+                spans[0]["start"] if spans else None,
+                spans[-1]["end"] if spans else None,
+            )
         )
-        self.parts = work / "articles"
+        chars = sum(s["end"] - s["start"] for s in spans)
+        if bad["title_start"] is not None:
+            chars += bad["title_end"] - bad["title_start"]
+        move_to_quarantine(by_dump[bad["dump_id"]], chars, "article failed validation")
+    for dump_id in articles["dump_id"]:
+        by_dump[dump_id].articles_kept += 1
+    articles.write_parquet(chunk.parts / f"articles-{chunk.index:06d}.parquet", compression="lz4")
+    return _ChunkResult(
+        chunk.index,
+        [o.account for o in outcomes],
+        quarantine,
+        articles["article_id"].to_list(),
+        articles["content_sha256"].to_list(),
+        articles["role"].to_list(),
+        articles["n_words"].to_list(),
+        signatures(articles["body"].to_list(), chunk.config),
+    )
+
+
+class _RowGroupWriter:
+    """A parquet file written in row groups of a fixed size, whatever the sizes of the tables
+    handed to it, so that the bytes do not depend on how the work was cut into chunks."""
+
+    def __init__(self, path: Path, schema: pa.Schema, rows: int) -> None:
+        self.writer = pq.ParquetWriter(path, schema, compression=PARQUET_COMPRESSION)
+        self.rows = rows
+        self.pending: list[pa.Table] = []
+        self.pending_rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        self.pending.append(table.cast(self.writer.schema))
+        self.pending_rows += table.num_rows
+        if self.pending_rows >= self.rows:
+            joined = pa.concat_tables(self.pending)
+            full = joined.num_rows // self.rows * self.rows
+            self.writer.write_table(joined.slice(0, full), row_group_size=self.rows)
+            rest = joined.slice(full)
+            self.pending, self.pending_rows = [rest], rest.num_rows
+
+    def close(self) -> None:
+        if self.pending_rows:
+            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=self.rows)
+        self.writer.close()
+
+
+class _Corpus:
+    """Collects chunk results in corpus order; clusters and joins the parts at the end."""
+
+    def __init__(self, work: Path, config: DedupeConfig) -> None:
+        self.config = config
+        self.parts = work / "parts"
         self.parts.mkdir()
-        self.part_count = 0
-        self.signature_file = (work / "signatures.u32").open("wb")
+        self.chunks: list[int] = []
+        self.signature_path = work / "signatures.u32"
+        self.signature_file = self.signature_path.open("wb")
         self.ids: list[str] = []
         self.hashes: list[str] = []
         self.roles: list[str] = []
@@ -182,94 +277,70 @@ class _Batches:
         self.quarantine: list[dict] = []
         self.ledger = DumpLedger(work / "dumps.jsonl")
 
-    def flush(self, outcomes: list[_Outcome]) -> None:
-        if not outcomes:
-            return
-        by_dump = {o.account.dump_id: o.account for o in outcomes}
-        for o in outcomes:
-            self.quarantine += o.quarantine
-        raw = RAW_DUMP.validate(
-            _frame([o.raw_row for o in outcomes if o.raw_row], RAW_DUMP), lazy=True
-        )
-        self.dumps_writer.write_table(raw.to_arrow().cast(self.dumps_writer.schema))
-        rows = [row for o in outcomes for row in o.articles]
-        sigs = [o.signatures for o in outcomes if o.signatures is not None and len(o.signatures)]
-        all_sigs = np.vstack(sigs) if sigs else np.zeros((0, self.config.num_perm), np.uint32)
-        articles, failures = validate_or_quarantine(_frame(rows, ARTICLE), ARTICLE)
-        failed = set()
-        for index, reason in failures.iter_rows():
-            failed.add(index)
-            bad = rows[index]
-            spans = bad["body_spans"]
-            self.quarantine.append(
-                quarantine_row(
-                    bad["dump_id"],
-                    by_dump[bad["dump_id"]].path,
-                    "validate",
-                    f"article {bad['article_id']}: {reason}",
-                    bad["body"],
-                    spans[0]["start"] if spans else None,
-                    spans[-1]["end"] if spans else None,
-                )
-            )
-            chars = sum(s["end"] - s["start"] for s in spans)
-            if bad["title_start"] is not None:
-                chars += bad["title_end"] - bad["title_start"]
-            move_to_quarantine(by_dump[bad["dump_id"]], chars, "article failed validation")
-        kept = [i for i in range(len(rows)) if i not in failed]
-        for i in kept:
-            by_dump[rows[i]["dump_id"]].articles_kept += 1
-        if articles.height:
-            articles.write_parquet(self.parts / f"part-{self.part_count:06d}.parquet")
-            self.part_count += 1
-            self.signature_file.write(np.ascontiguousarray(all_sigs[kept]).tobytes())
-            self.ids += articles["article_id"].to_list()
-            self.hashes += articles["content_sha256"].to_list()
-            self.roles += articles["role"].to_list()
-            self.n_words += articles["n_words"].to_list()
-        for outcome in outcomes:  # final now that validation has moved failed articles
-            self.ledger.add(outcome.account)
+    def add(self, result: _ChunkResult) -> None:
+        self.chunks.append(result.index)
+        self.quarantine += result.quarantine
+        for dump in result.accounts:
+            self.ledger.add(dump)
+        self.signature_file.write(np.ascontiguousarray(result.signatures).tobytes())
+        self.ids += result.ids
+        self.hashes += result.hashes
+        self.roles += result.roles
+        self.n_words += result.n_words
 
-    def finish(self, out_dir: Path, work: Path) -> pl.DataFrame:
-        """Cluster, then write articles.parquet part by part with the cluster columns."""
-        self.dumps_writer.close()
+    def finish(self, out_dir: Path) -> pl.DataFrame:
+        """Cluster, then join the parts into dumps.parquet and articles.parquet."""
         self.signature_file.close()
         n = len(self.ids)
+        shape = (n, self.config.num_perm)
         sigs = (
-            np.memmap(
-                work / "signatures.u32", dtype=np.uint32, mode="r", shape=(n, self.config.num_perm)
-            )
+            np.memmap(self.signature_path, dtype=np.uint32, mode="r", shape=shape)
             if n
-            else np.zeros((0, self.config.num_perm), np.uint32)
+            else np.zeros(shape, np.uint32)
         )
         small = pl.DataFrame(
             {"article_id": self.ids, "role": self.roles, "n_words": self.n_words},
             schema={"article_id": pl.String, "role": pl.String, "n_words": pl.Int64},
         )
         marked = mark_clusters(small, cluster(self.ids, self.hashes, sigs, self.config))
-        writer = pq.ParquetWriter(
+        # The Article columns were validated per chunk; the dedupe stage adds these two.
+        DEDUPE_COLUMNS.validate(marked.select(list(DEDUPE_COLUMNS.columns)), lazy=True)
+        dumps = _RowGroupWriter(
+            out_dir / "dumps.parquet", _arrow_schema(RAW_DUMP), ROW_GROUP_ROWS["dumps"]
+        )
+        articles = _RowGroupWriter(
             out_dir / "articles.parquet",
             _arrow_schema(DEDUPED_ARTICLE),
-            compression=PARQUET_COMPRESSION,
+            ROW_GROUP_ROWS["articles"],
         )
         offset = 0
-        for part in sorted(self.parts.glob("part-*.parquet")):
-            batch = pl.read_parquet(part)
-            extra = marked.slice(offset, batch.height)
-            offset += batch.height
-            batch = batch.with_columns(extra["near_dup_cluster"], extra["is_canonical"])
-            batch = DEDUPED_ARTICLE.validate(batch, lazy=True)
-            writer.write_table(batch.to_arrow().cast(writer.schema))
-        writer.close()
+        for index in self.chunks:
+            dumps.write(pq.read_table(self.parts / f"dumps-{index:06d}.parquet"))
+            part = pl.read_parquet(self.parts / f"articles-{index:06d}.parquet")
+            extra = marked.slice(offset, part.height)
+            offset += part.height
+            part = part.with_columns(extra["near_dup_cluster"], extra["is_canonical"])
+            articles.write(part.to_arrow())
+        dumps.close()
+        articles.close()
         return marked
 
 
-def _tasks(
-    paths: list[Path], raw_dir: Path, entries: dict[str, ManifestEntry], config: DedupeConfig
-) -> Iterator[tuple[Path, Path, ManifestEntry | None, DedupeConfig]]:
-    for path in paths:
-        rel = path.relative_to(raw_dir).as_posix()
-        yield path, raw_dir, entries.get(rel) or entries.get(path.name), config
+def _chunks(
+    paths: list[Path],
+    raw_dir: Path,
+    entries: dict[str, ManifestEntry],
+    parts: Path,
+    config: DedupeConfig,
+) -> list[_Chunk]:
+    dumps = [
+        (path, entries.get(path.relative_to(raw_dir).as_posix()) or entries.get(path.name))
+        for path in paths
+    ]
+    return [
+        _Chunk(index, dumps[start : start + CHUNK_DUMPS], raw_dir, parts, config)
+        for index, start in enumerate(range(0, len(dumps), CHUNK_DUMPS))
+    ]
 
 
 def build(
@@ -305,28 +376,24 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
-        batches = _Batches(out_dir, work, config)
-        batches.quarantine += [failure_row(f) for f in skipped + clashes]
+        corpus = _Corpus(work, config)
+        corpus.quarantine += [failure_row(f) for f in skipped + clashes]
         for unread in _unread(skipped, "skipped", raw_dir) + _unread(
             clashes, "quarantined", raw_dir
         ):
-            batches.ledger.add(unread)
-        pending: list[_Outcome] = []
-        for outcome in _run(list(_tasks(paths, raw_dir, entries, config)), workers, progress):
-            pending.append(outcome)
-            if len(pending) >= BATCH_DUMPS:
-                batches.flush(pending)
-                pending = []
-        batches.flush(pending)
-        marked = batches.finish(out_dir, work)
-        batches.ledger.close()
+            corpus.ledger.add(unread)
+        chunks = _chunks(paths, raw_dir, entries, corpus.parts, config)
+        for result in _run(chunks, len(paths), workers, progress):
+            corpus.add(result)
+        marked = corpus.finish(out_dir)
+        corpus.ledger.close()
         used = {k for p in paths for k in (p.relative_to(raw_dir).as_posix(), p.name)}
         warnings += [
             f"manifest names {name!r}, which is not among the dumps"
             for name in sorted(set(entries) - used)
         ]
         quarantine = QUARANTINE.validate(
-            _frame(batches.quarantine, QUARANTINE).sort(
+            _frame(corpus.quarantine, QUARANTINE).sort(
                 ["path", "stage", "char_start", "reason"], nulls_last=False
             ),
             lazy=True,
@@ -339,11 +406,11 @@ def build(
             "near_duplicate_shingle_words": config.shingle,
             "minhash_permutations": config.num_perm,
         }
-        summary = build_report(batches.ledger, marked, quarantine, settings, warnings)
-        write_report(summary, batches.ledger, out_dir)
+        summary = build_report(corpus.ledger, marked, quarantine, settings, warnings)
+        write_report(summary, corpus.ledger, out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    summary["problem_files"] = batches.ledger.problems
+    summary["problem_files"] = corpus.ledger.problems
     return BuildResult(out_dir, summary)
 
 
@@ -383,20 +450,19 @@ def _unique_dump_ids(paths: list[Path], raw_dir: Path) -> tuple[list[Path], list
     return keep, clashes
 
 
-def _run(tasks: list, workers: int | None, progress: bool) -> Iterator[_Outcome]:
-    """Split the dumps, in order, in worker processes when there are enough of them."""
+def _run(
+    chunks: list[_Chunk], n_dumps: int, workers: int | None, progress: bool
+) -> Iterator[_ChunkResult]:
+    """Process the chunks, results in order, in worker processes when there are enough dumps."""
     workers = workers or min(2, os.cpu_count() or 1)
-    results: Iterator[_Outcome]
-    if workers <= 1 or len(tasks) < PARALLEL_FROM or not _main_is_importable():
-        results = map(_process, tasks)
-        yield from _progress(results, len(tasks), progress)
+    if workers <= 1 or n_dumps < PARALLEL_FROM or not _main_is_importable():
+        yield from _progress(map(_process_chunk, chunks), n_dumps, progress)
         return
     # forkserver: the parent runs polars' thread pool, which must not be forked mid-flight.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])  # workers start with the pipeline imported
     with context.Pool(workers) as pool:
-        results = pool.imap(_process, tasks, chunksize=16)
-        yield from _progress(results, len(tasks), progress)
+        yield from _progress(pool.imap(_process_chunk, chunks), n_dumps, progress)
 
 
 def _main_is_importable() -> bool:
@@ -406,7 +472,7 @@ def _main_is_importable() -> bool:
     return main_file is None or Path(main_file).exists()
 
 
-def _progress(results: Iterator[_Outcome], total: int, show: bool) -> Iterator[_Outcome]:
+def _progress(results: Iterator[_ChunkResult], total: int, show: bool) -> Iterator[_ChunkResult]:
     if not show:
         yield from results
         return
@@ -414,6 +480,6 @@ def _progress(results: Iterator[_Outcome], total: int, show: bool) -> Iterator[_
 
     with Progress(transient=True) as bar:
         task = bar.add_task("Splitting dumps", total=total)
-        for outcome in results:
-            bar.advance(task)
-            yield outcome
+        for result in results:
+            bar.advance(task, len(result.accounts))
+            yield result

@@ -1,10 +1,10 @@
 """Group exact and near-duplicate articles into clusters and pick one canonical member each.
 
 Exact duplicates share a content hash. Near duplicates: each body's word shingles are hashed
-(CRC-32 per word, combined per shingle in numpy) and summarised by a one-permutation MinHash
-signature; signatures are cut into LSH bands, rows whose band matches become candidates, and a
-candidate pair is kept when its estimated Jaccard similarity reaches the threshold. Pairs are
-joined into connected components.
+(words found and hashed over code points, combined per shingle, all in numpy) and summarised
+by a one-permutation MinHash signature; signatures are cut into LSH bands, rows whose band
+matches become candidates, and a candidate pair is kept when its estimated Jaccard similarity
+reaches the threshold. Pairs are joined into connected components.
 
 Only the signatures (a small fixed-size array per article) are needed to cluster, so the build
 can compute them where it splits and never hold all bodies at once.
@@ -17,8 +17,6 @@ smallest id.
 
 from __future__ import annotations
 
-import re
-import zlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -28,7 +26,6 @@ import polars as pl
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_SHINGLE = 3
 NUM_PERM = 128
-TOKEN = re.compile(r"\w+", re.UNICODE)
 _MASK32 = np.uint64(0xFFFFFFFF)
 _FNV = np.uint64(0x100000001B3)
 _MULTIPLIERS = np.array(
@@ -66,39 +63,111 @@ class DedupeConfig:
             raise ValueError(f"shingle size must be 1 to {len(_MULTIPLIERS)}, got {self.shingle}")
 
 
-_WORD_HASHES: dict[str, int] = {}
-_WORD_CACHE_LIMIT = 1_000_000
+_PIECE_CHARS = 1 << 20  # words are hashed in pieces of text of at most this many characters
+_BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_BASE_INVERSE = pow(_BASE, -1, 1 << 64)
 
 
-def _word_hash(word: str) -> int:
-    """CRC-32 of a word, memoised: news vocabulary repeats, and hashing dominated the profile."""
-    value = _WORD_HASHES.get(word)
-    if value is None:
-        if len(_WORD_HASHES) >= _WORD_CACHE_LIMIT:
-            _WORD_HASHES.clear()
-        value = _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8"))
-    return value
+@cache
+def _word_chars() -> np.ndarray:
+    """Which code points `\\w` matches (str.isalnum() or underscore), as a lookup table."""
+    table = np.fromiter((chr(c).isalnum() for c in range(0x110000)), bool, 0x110000)
+    table[ord("_")] = True
+    return table
 
 
-def shingle_hashes(text: str, size: int) -> np.ndarray:
-    """32-bit hashes of the text's `size`-word shingles (case-folded words), repeats included:
-    a minimum does not care."""
-    tokens = TOKEN.findall(text.casefold())
-    try:
-        words = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), np.uint64, len(tokens))
-    except KeyError:
-        for word in set(tokens).difference(_WORD_HASHES):
-            _word_hash(word)
-        words = np.fromiter(map(_WORD_HASHES.__getitem__, tokens), np.uint64, len(tokens))
-    if len(words) < size:
-        size = max(len(words), 1)
-        if not len(words):
-            return np.zeros(1, dtype=np.uint64)
-    count = len(words) - size + 1
+@cache
+def _powers() -> tuple[np.ndarray, np.ndarray]:
+    """_BASE**i and _BASE**-i modulo 2**64 for every offset in a piece (numpy wraps)."""
+    size = _PIECE_CHARS + 1
+    powers = np.cumprod(np.full(size, _BASE, dtype=np.uint64)) * np.uint64(_BASE_INVERSE)
+    inverse = np.cumprod(np.full(size, _BASE_INVERSE, dtype=np.uint64)) * np.uint64(_BASE)
+    return powers, inverse
+
+
+def _word_hashes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(start offset, 64-bit hash) of every word (a `\\w+` run) of a text of at most
+    _PIECE_CHARS characters, in order.
+
+    Vectorised over code points: a word's hash is the polynomial sum(c_k * B**k) of its code
+    points, read off a prefix sum over the whole text and shifted to the word's start, then
+    mixed. Tokenising word by word in Python was most of a worker's time.
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    edges = np.diff(_word_chars()[codes].view(np.int8), prepend=0, append=0)
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    powers, inverse = _powers()
+    prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
+    np.cumsum(codes * powers[: len(codes)], out=prefix[1:])
+    return starts, _mix64((prefix[ends] - prefix[starts]) * inverse[starts])
+
+
+def _pieces(text: str) -> list[str]:
+    """The text cut between words into pieces of at most _PIECE_CHARS characters."""
+    pieces, begin = [], 0
+    while len(text) - begin > _PIECE_CHARS:
+        end = begin + _PIECE_CHARS
+        cut = max(text.rfind(" ", begin, end), text.rfind("\n", begin, end))
+        end = cut + 1 if cut > begin else end
+        pieces.append(text[begin:end])
+        begin = end
+    pieces.append(text[begin:])
+    return pieces
+
+
+def _body_words(folded: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(body index, word hash) of every word of every body, in order. Short bodies are hashed
+    many per call, long ones in pieces, so calls are few and memory stays bounded."""
+    docs: list[np.ndarray] = []
+    words: list[np.ndarray] = []
+    group: list[str] = []
+    owners: list[int] = []
+
+    def hash_group() -> None:
+        starts, hashes = _word_hashes("\n".join(group))
+        offsets = np.cumsum([0] + [len(piece) + 1 for piece in group[:-1]])
+        docs.append(np.asarray(owners)[np.searchsorted(offsets, starts, side="right") - 1])
+        words.append(hashes)
+        group.clear()
+        owners.clear()
+
+    size = 0
+    for index, body in enumerate(folded):
+        for piece in _pieces(body):
+            if group and size + len(piece) + 1 > _PIECE_CHARS:
+                hash_group()
+                size = 0
+            group.append(piece)
+            owners.append(index)
+            size += len(piece) + 1
+    if group:
+        hash_group()
+    if not docs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    return np.concatenate(docs), np.concatenate(words)
+
+
+def shingle_hashes(bodies: list[str], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(body index, 32-bit hash) of every `size`-word shingle of every body (case-folded words),
+    repeats included: a minimum does not care. A body shorter than `size` words is one shingle
+    of all its words; a body without words is one shingle hashed 0."""
+    doc, words = _body_words([body.casefold() for body in bodies])
+    counts = np.bincount(doc, minlength=len(bodies))
+    count = max(len(words) - size + 1, 0)
     combined = np.zeros(count, dtype=np.uint64)
     for j in range(size):
         combined = (combined * _FNV) ^ (words[j : j + count] * _MULTIPLIERS[j])
-    return combined & _MASK32
+    keep = doc[:count] == doc[size - 1 : size - 1 + count]  # shingles within one body
+    docs, hashes = [doc[:count][keep]], [combined[keep] & _MASK32]
+    first = np.r_[0, np.cumsum(counts)[:-1]]
+    for body in np.flatnonzero(counts < size):  # short bodies: one shingle of what they have
+        value = np.zeros(1, dtype=np.uint64)
+        for j, at in enumerate(range(first[body], first[body] + counts[body])):
+            value = (value * _FNV) ^ (words[at : at + 1] * _MULTIPLIERS[j])
+        docs.append(np.array([body]))
+        hashes.append(value & _MASK32)
+    return np.concatenate(docs), np.concatenate(hashes)
 
 
 def _mix64(values: np.ndarray) -> np.ndarray:
@@ -124,9 +193,9 @@ def signatures(bodies: list[str], config: DedupeConfig) -> np.ndarray:
     out = np.full((len(bodies), bins), _EMPTY, dtype=np.uint64)
     if not bodies:
         return out.astype(np.uint32)
-    hashes = [shingle_hashes(body, config.shingle) for body in bodies]
-    doc = np.repeat(np.arange(len(bodies), dtype=np.uint64), [len(h) for h in hashes])
-    mixed = _mix64(np.concatenate(hashes))
+    doc, hashes = shingle_hashes(bodies, config.shingle)
+    doc = doc.astype(np.uint64)
+    mixed = _mix64(hashes)
     # One sortable key per shingle: (document, bin) above the 32-bit value.
     slot = doc * np.uint64(bins) + (mixed >> np.uint64(64 - _BIN_BITS[bins]))
     keys = np.sort((slot << np.uint64(32)) | (mixed & _MASK32))

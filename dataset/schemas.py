@@ -86,11 +86,35 @@ ARTICLE = pa.DataFrameSchema(
     ordered=True,
 )
 
-DEDUPED_ARTICLE = ARTICLE.add_columns(
+
+def _one_canonical_per_cluster(data: pa.PolarsData) -> pl.LazyFrame:
+    return data.lazyframe.select(
+        (pl.col("is_canonical").sum().over("near_dup_cluster") == 1).alias("one_canonical")
+    )
+
+
+DEDUPE_COLUMNS = pa.DataFrameSchema(
     {
+        "article_id": pa.Column(str, NOT_BLANK, unique=True),
         "near_dup_cluster": pa.Column(str, NOT_BLANK),
         "is_canonical": pa.Column(bool),
-    }
+    },
+    checks=[
+        pa.Check(
+            _one_canonical_per_cluster,
+            name="one_canonical_per_cluster",
+            error="a near-duplicate cluster has no canonical article, or several",
+        )
+    ],
+    name="DedupeColumns",
+    strict=True,
+    ordered=True,
+)
+"""What deduplication adds to the articles, checked over the whole corpus at once: ids unique
+across chunks, one canonical article per cluster."""
+
+DEDUPED_ARTICLE = ARTICLE.add_columns(
+    {name: DEDUPE_COLUMNS.columns[name] for name in ("near_dup_cluster", "is_canonical")}
 )
 DEDUPED_ARTICLE.name = "DedupedArticle"
 
