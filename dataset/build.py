@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .dedupe import DedupeConfig, cluster, mark_clusters, signatures
+from .language import detect_languages
 from .read import (
     ManifestEntry,
     ReadError,
@@ -200,7 +201,11 @@ def _process_chunk(chunk: _Chunk) -> _ChunkResult:
     raw = RAW_DUMP.validate(_frame([o.raw_row for o in outcomes if o.raw_row], RAW_DUMP), lazy=True)
     raw.write_parquet(chunk.parts / f"dumps-{chunk.index:06d}.parquet", compression="lz4")
     rows = [row for o in outcomes for row in o.articles]
-    articles, failures = validate_or_quarantine(_frame(rows, ARTICLE), ARTICLE)
+    frame = _frame(rows, ARTICLE)
+    frame = frame.with_columns(
+        pl.Series("language", detect_languages(frame["body"].to_list()), dtype=pl.String)
+    )
+    articles, failures = validate_or_quarantine(frame, ARTICLE)
     for index, reason in failures.iter_rows():
         bad = rows[index]
         spans = bad["body_spans"]
@@ -460,7 +465,7 @@ def _run(
         return
     # forkserver: the parent runs polars' thread pool, which must not be forked mid-flight.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # workers start with the pipeline imported
+    context.set_forkserver_preload([f"{__package__}.worker"])  # pipeline and tables loaded once
     with context.Pool(workers) as pool:
         yield from _progress(pool.imap(_process_chunk, chunks), n_dumps, progress)
 

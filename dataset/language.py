@@ -7,10 +7,10 @@ between words (Chinese, Japanese, Thai) are recognised by their characters inste
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import cache
 
 import justext
+import polars as pl
 
 # jusText list name -> ISO 639-1 code, for the languages a news corpus is likely to hold.
 STOPLISTS = {
@@ -72,19 +72,52 @@ def _index() -> dict[str, tuple[str, ...]]:
     return {word: tuple(codes) for word, codes in index.items()}
 
 
+@cache
+def _index_frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        [(word, code) for word, codes in _index().items() for code in codes],
+        schema={"word": pl.String, "code": pl.String},
+        orient="row",
+    )
+
+
+def detect_languages(texts: list[str]) -> list[str]:
+    """ISO 639-1 code of each text's language, or "und" when the evidence is too thin.
+
+    A text in a listed script-without-spaces is that script's language when over a fifth of
+    its first SAMPLE_CHARS characters are in it; otherwise the language whose stop words occur
+    most often in that sample (at least MIN_HITS times) wins, ties to the smaller code. Whole
+    columns at once: word by word in Python it cost a tenth of a worker's time.
+    """
+    if not texts:
+        return []
+    sample = pl.col("text").str.slice(0, SAMPLE_CHARS)
+    docs = pl.DataFrame({"text": texts}, schema={"text": pl.String}).with_row_index("doc")
+    script = pl.lit(None, dtype=pl.String)
+    for code, pattern in reversed(SCRIPTS):
+        share = sample.str.count_matches(pattern.pattern) > 0.2 * sample.str.len_chars()
+        script = pl.when(share).then(pl.lit(code)).otherwise(script)
+    votes = (
+        docs.select("doc", sample.str.to_lowercase().str.extract_all(r"\w+").alias("word"))
+        .explode("word")
+        .join(_index_frame(), on="word")
+        .group_by("doc", "code")
+        .len()
+        .sort(["doc", "len", "code"], descending=[False, True, False])
+        .group_by("doc", maintain_order=True)
+        .first()
+        .filter(pl.col("len") >= MIN_HITS)
+    )
+    return (
+        docs.with_columns(script.alias("script"))
+        .join(votes, on="doc", how="left")
+        .sort("doc")
+        .select(pl.coalesce("script", "code", pl.lit("und")))
+        .to_series()
+        .to_list()
+    )
+
+
 def detect_language(text: str) -> str:
-    """ISO 639-1 code of the text's language, or "und" when the evidence is too thin."""
-    sample = text[:SAMPLE_CHARS]
-    if not sample.isascii():
-        for code, script in SCRIPTS:
-            if len(script.findall(sample)) > 0.2 * len(sample):
-                return code
-    index = _index()
-    votes: Counter[str] = Counter()
-    for word, count in Counter(WORD.findall(sample.lower())).items():
-        for code in index.get(word, ()):
-            votes[code] += count
-    if not votes:
-        return "und"
-    best, hits = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-    return best if hits >= MIN_HITS else "und"
+    """ISO 639-1 code of one text's language (see detect_languages)."""
+    return detect_languages([text])[0]

@@ -31,7 +31,7 @@ class Layout:
     detect: tuple[str, ...] = field(default=())
     # Most lines match no rule: one anchored alternation and a keyword scan reject them at once.
     _screen: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _keywords: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _keywords: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _markers: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -39,13 +39,17 @@ class Layout:
         keywords = sorted({k for r in self.boilerplate for k in r.keywords})
         markers = [m.pattern[1:] for m in self.section_markers]
         object.__setattr__(self, "_screen", _anchored_union(anchored))
-        object.__setattr__(self, "_keywords", tuple(keywords))
+        object.__setattr__(
+            self,
+            "_keywords",
+            re.compile("|".join(map(re.escape, keywords)) if keywords else "(?!)"),
+        )
         object.__setattr__(self, "_markers", _anchored_union(markers))
 
     def boilerplate_rule(self, line: str) -> str | None:
         """Name of the first boilerplate rule that matches the stripped line, if any."""
         lowered = line.lower()
-        if self._screen.match(line) is None and not any(k in lowered for k in self._keywords):
+        if self._screen.match(line) is None and self._keywords.search(lowered) is None:
             return None
         for rule in self.boilerplate:
             if rule.keywords and not any(k in lowered for k in rule.keywords):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from .language import detect_language
 from .metadata import resolve_published
 from .read import ManifestEntry, RawFile, ReadFailure
 from .split import QUARANTINE, SplitResult
@@ -18,17 +17,21 @@ def article_id(dump_id: str, position: int) -> str:
     return f"{dump_id}-{position:02d}"
 
 
-def content_sha256(title: str | None, body: str) -> str:
-    """Hash of the normalised text, so that whitespace-only differences hash alike."""
-    normalised = " ".join(((title or "") + "\n" + body).split()).casefold()
+def content_sha256(title: str | None, body_words: list[str]) -> str:
+    """Hash of the normalised text (title and body words, case-folded), so that
+    whitespace-only differences hash alike."""
+    normalised = " ".join((title or "").split() + body_words).casefold()
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def article_rows(raw: RawFile, split: SplitResult, manifest: ManifestEntry | None) -> list[dict]:
+    """One Article row per article of the page; `language` is filled per chunk of rows
+    (language.detect_languages), where it is computed for whole columns at once."""
     crawled_at: datetime | None = manifest.crawled_at if manifest else None
     html_meta = raw.html_metadata or {}
     rows = []
     for art in split.articles:
+        body_words = art.body.split()
         # For HTML pages, trafilatura's reading of the markup fills what the text did not show.
         fallback = html_meta if art.role == "main" else {}
         published_raw = art.published_raw or fallback.get("published_raw")
@@ -50,10 +53,9 @@ def article_rows(raw: RawFile, split: SplitResult, manifest: ManifestEntry | Non
                 "title_start": title_start,
                 "title_end": title_end,
                 "body_spans": [{"start": s, "end": e} for s, e in art.body_spans],
-                "language": detect_language(art.body),
-                "content_sha256": content_sha256(art.title, art.body),
+                "content_sha256": content_sha256(art.title, body_words),
                 "n_chars": len(art.body),
-                "n_words": len(art.body.split()),
+                "n_words": len(body_words),
                 "url": (manifest.url if manifest else None) if art.role == "main" else None,
                 "crawled_at": crawled_at,
             }
