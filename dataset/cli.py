@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from istanbul_talks.annotation.cli import app as annotate_app
 from rich.console import Console
 
 from .dedupe import DEFAULT_SHINGLE, DEFAULT_THRESHOLD, DedupeConfig
@@ -22,6 +23,9 @@ MAX_LISTED = 20  # files listed on the terminal; the report lists them all
 @app.callback()
 def main() -> None:
     """istanbul-talks: news-page dumps to a labeled research dataset."""
+
+
+app.add_typer(annotate_app, name="annotate")
 
 
 @app.command("build")

@@ -1,0 +1,240 @@
+"""`talks annotate ...`: the annotation lead's commands, a thin layer over the annotation modules.
+
+The SDK is an optional extra (`pip install "istanbul-talks[annotate]"`), so modules that need it
+are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Label articles in a real Label Studio server.", no_args_is_help=True)
+console = Console(stderr=True)
+DEFAULT_BUILD = Path("out")
+DEFAULT_LABELS = Path("labels")
+DEFAULT_TARGET = 2  # annotators wanted per article
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option(help="Server URL (default: $LABEL_STUDIO_URL, else what serve recorded)."),
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="The server's data dir (default: $TALKS_LABEL_STUDIO_DATA or ~/.local/share)."
+    ),
+]
+ProjectOption = Annotated[str | None, typer.Option(help="Project title.")]
+LabelsOption = Annotated[Path, typer.Option(help="Folder for snapshots and label tables.")]
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[red]error:[/red] {exc}", highlight=False)
+    return typer.Exit(1)
+
+
+def _client(url: str | None, data_dir: Path | None):
+    try:
+        from .client import connect, resolve_connection
+    except ImportError as exc:  # the SDK is an extra
+        raise _fail(
+            RuntimeError(f"{exc.name} is missing: pip install 'istanbul-talks[annotate]'")
+        ) from exc
+    return connect(resolve_connection(url, data_dir))
+
+
+def _project_id(client, title: str | None) -> int:
+    from .client import AnnotateError
+    from .push import DEFAULT_PROJECT, find_project
+
+    title = title or DEFAULT_PROJECT
+    project_id = find_project(client, title)
+    if project_id is None:
+        raise AnnotateError(f"no project titled {title!r} on the server; run `talks annotate push`")
+    return project_id
+
+
+@app.command("serve")
+def serve_command(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Start Label Studio on 127.0.0.1 (installing it into its own venv the first time)."""
+    from .server import ServerError, default_data_dir, serve
+
+    try:
+        serve(data_dir or default_data_dir(), port)
+    except ServerError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("push")
+def push_command(
+    build: Annotated[Path, typer.Option(help="Output folder of `talks build`.")] = DEFAULT_BUILD,
+    url: UrlOption = None,
+    data_dir: DataDirOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Create the project if missing and import canonical articles not yet imported."""
+    from .client import AnnotateError
+    from .push import DEFAULT_PROJECT, push
+
+    path = build / "articles.parquet"
+    if not path.exists():
+        raise _fail(FileNotFoundError(f"{path} not found: run `talks build` first"))
+    try:
+        result = push(_client(url, data_dir), pl.read_parquet(path), project or DEFAULT_PROJECT)
+    except AnnotateError as exc:
+        raise _fail(exc) from exc
+    created = "created" if result.project_created else "found"
+    console.print(
+        f"project {result.project_id} ({created}): {result.imported} tasks imported, "
+        f"{result.already_there} already there"
+    )
+
+
+@app.command("pull")
+def pull_command(
+    url: UrlOption = None,
+    data_dir: DataDirOption = None,
+    project: ProjectOption = None,
+    labels: LabelsOption = DEFAULT_LABELS,
+) -> None:
+    """Export every annotation, keep a pseudonymized snapshot, write the label tables."""
+    from .client import AnnotateError
+    from .pull import export_project, people, pseudonym_key, save_snapshot, scrub
+    from .server import default_data_dir
+
+    try:
+        client = _client(url, data_dir)
+        export = export_project(client, _project_id(client, project))
+        key = pseudonym_key(data_dir or default_data_dir())
+        snapshot = save_snapshot(scrub(export, people(client, key)), labels / "snapshots")
+    except AnnotateError as exc:
+        raise _fail(exc) from exc
+    console.print(f"snapshot: {snapshot}")
+    _write_tables(snapshot, labels)
+
+
+def _write_tables(snapshot: Path, labels: Path) -> None:
+    from .gold import gold_labels
+    from .pull import annotations_from_export, load_snapshot
+
+    table, problems = annotations_from_export(load_snapshot(snapshot))
+    gold = gold_labels(table)
+    table.write_parquet(labels / "annotations.parquet")
+    problems.write_parquet(labels / "annotation_quarantine.parquet")
+    gold.write_parquet(labels / "gold.parquet")
+    console.print(
+        f"{table['article_id'].n_unique()} articles, {table['annotator'].n_unique()} annotators, "
+        f"{gold.height} gold labels, {problems.height} quarantined -> {labels}/"
+    )
+    for row in problems.head(20).iter_rows(named=True):
+        console.print(f"[yellow]quarantined:[/yellow] {row['article_id']}: {row['reason']}")
+
+
+@app.command("status")
+def status_command(
+    url: UrlOption = None,
+    data_dir: DataDirOption = None,
+    project: ProjectOption = None,
+    target: Annotated[int, typer.Option(help="Annotators wanted per article.")] = DEFAULT_TARGET,
+) -> None:
+    """Tasks done per annotator, and tasks that still need labels."""
+    from .client import AnnotateError
+    from .pull import annotations_from_export, export_project, people, pseudonym_key, scrub
+    from .server import default_data_dir
+
+    try:
+        client = _client(url, data_dir)
+        export = export_project(client, _project_id(client, project))
+        key = pseudonym_key(data_dir or default_data_dir())
+        table, _ = annotations_from_export(scrub(export, people(client, key)))
+    except AnnotateError as exc:
+        raise _fail(exc) from exc
+    per_annotator = (
+        table.unique(["article_id", "annotator"])
+        .group_by("annotator")
+        .agg(
+            (pl.col("status") == "submitted").sum().alias("submitted"),
+            (pl.col("status") == "skipped").sum().alias("skipped"),
+        )
+        .sort("annotator")
+    )
+    view = Table("annotator", "submitted", "skipped", title=f"{len(export)} tasks")
+    for row in per_annotator.iter_rows():
+        view.add_row(*map(str, row))
+    Console().print(view)
+    done = (
+        table.filter(pl.col("status") == "submitted")
+        .group_by("article_id")
+        .agg(pl.col("annotator").n_unique().alias("n"))
+    )
+    counts = dict(done.iter_rows())
+    needing = [
+        t["data"].get("article_id")
+        for t in export
+        if counts.get(t["data"].get("article_id"), 0) < target
+    ]
+    Console().print(
+        f"{len(needing)} of {len(export)} tasks have fewer than {target} submitted annotations"
+    )
+
+
+@app.command("agreement")
+def agreement_command(
+    labels: LabelsOption = DEFAULT_LABELS,
+) -> None:
+    """Agreement on the latest pulled snapshot: alpha for stance and topics, span F1 for events."""
+    from .agreement import agreement
+    from .pull import annotations_from_export, load_snapshot, snapshots
+
+    found = snapshots(labels / "snapshots")
+    if not found:
+        raise _fail(
+            FileNotFoundError(f"no snapshot in {labels}/snapshots: run `talks annotate pull`")
+        )
+    table, _ = annotations_from_export(load_snapshot(found[-1]))
+    figures = agreement(table)
+    view = Table("task", "label", "measure", "value", "95% interval", "items", title=found[-1].name)
+    for row in figures.iter_rows(named=True):
+        view.add_row(
+            row["task"],
+            row["label"] or "",
+            row["measure"],
+            f"{row['value']:.3f}",
+            f"{row['ci_low']:.3f} to {row['ci_high']:.3f}",
+            str(row["n_items"]),
+        )
+    Console().print(view)
+
+
+@app.command("guidelines")
+def guidelines_command(
+    check: Annotated[
+        bool, typer.Option(help="Only check that the label tables match the schema.")
+    ] = False,
+) -> None:
+    """Print the guidelines with label tables regenerated from schema.toml (or --check them)."""
+    from .guidelines import guidelines_text, render_tables, tasks_without_table
+    from .schema import load_schema
+
+    schema, text = load_schema(), guidelines_text()
+    rendered = render_tables(schema, text)
+    missing = tasks_without_table(schema, text)
+    if check:
+        if rendered != text or missing:
+            raise _fail(
+                RuntimeError(
+                    f"GUIDELINES.md label tables differ from schema.toml (missing: {missing})"
+                )
+            )
+        console.print("GUIDELINES.md label tables match schema.toml")
+        return
+    print(rendered, end="")
