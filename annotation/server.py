@@ -257,6 +257,12 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def kill(self) -> None:
+        """Stop the server abruptly (SIGKILL), as a crash or a pulled plug would."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
     def __enter__(self) -> Server:
         return self.start() if self.process is None else self
 

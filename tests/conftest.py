@@ -35,3 +35,21 @@ def expected_seed_records() -> dict[str, dict]:
         path.stem: json.loads(path.read_text(encoding="utf-8"))
         for path in sorted((FIXTURES / "seeds").glob("*.json"))
     }
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory):
+    """A real Label Studio server on 127.0.0.1 with a throwaway data dir, for the whole session
+    (its first start runs migrations for about a minute). Installs it into its own venv if
+    missing."""
+    from istanbul_talks.annotation.server import Server, free_port
+
+    with Server(tmp_path_factory.mktemp("label-studio-data"), free_port()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def admin(label_studio):
+    from istanbul_talks.annotation.client import Connection, connect
+
+    return connect(Connection(label_studio.url, label_studio.credentials.token))

@@ -1,0 +1,166 @@
+"""Turning a Label Studio export into the Annotation table: pseudonyms, snapshots, checks.
+
+The export below has the shape of a real Label Studio 1.23 full JSON export (recorded from the
+server in the integration tests), cut down to the fields that matter.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from istanbul_talks.annotation.pull import (
+    annotations_from_export,
+    pseudonym,
+    resolve_span,
+    save_snapshot,
+    scrub,
+    snapshots,
+)
+
+KEY = b"test-key"
+BODY = "Türkiye — talks 🙂 held in Istanbul today."
+EMAILS = {1: "admin@example.org", 2: "ann1@example.org", 3: "ann2@example.org"}
+PSEUDONYMS = {uid: pseudonym(email, KEY) for uid, email in EMAILS.items()}
+
+
+def _choice(name: str, *labels: str) -> dict:
+    return {
+        "from_name": name,
+        "to_name": "body",
+        "type": "choices",
+        "value": {"choices": list(labels)},
+    }
+
+
+def _span(start: int, end: int, text: str, label: str = "TALKS") -> dict:
+    value = {"start": start, "end": end, "text": text, "labels": [label]}
+    return {"from_name": "events", "to_name": "body", "type": "labels", "value": value}
+
+
+def _annotation(id_: int, user: int, result: list, updated: str, cancelled: bool = False) -> dict:
+    return {
+        "id": id_,
+        "completed_by": user,
+        "updated_by": user,
+        "result": result,
+        "was_cancelled": cancelled,
+        "ground_truth": False,
+        "created_at": updated,
+        "updated_at": updated,
+        "lead_time": 3.5,
+    }
+
+
+EXPORT = [
+    {
+        "id": 1,
+        "data": {"article_id": "a-00", "title": "T1", "body": BODY},
+        "annotations": [
+            # ann1 labeled, then changed their mind: the later annotation wins
+            _annotation(1, 2, [_choice("stance", "optimistic")], "2026-01-01T10:00:00Z"),
+            _annotation(
+                3,
+                2,
+                [
+                    _choice("stance", "neutral"),
+                    _choice("topics", "peace_talks", "military_action"),
+                    # offsets counted by a browser in UTF-16 units: the emoji counts twice
+                    _span(19, 23, "held"),
+                    _span(0, 7, "Türkiye", "TERRITORIAL_CHANGE"),
+                ],
+                "2026-01-02T10:00:00Z",
+            ),
+            _annotation(
+                2,
+                3,
+                [
+                    _choice("stance", "neutral"),
+                    _choice("topics", "peace_talks", "made_up_topic"),
+                    _span(0, 4, "nope"),
+                ],
+                "2026-01-01T11:00:00Z",
+            ),
+        ],
+        "comment_authors": [2],
+        "updated_by": 3,
+    },
+    {
+        "id": 2,
+        "data": {"article_id": "b-00", "title": "T2", "body": "Second body text here."},
+        "annotations": [
+            _annotation(4, 2, [], "2026-01-01T12:00:00Z", cancelled=True),
+            _annotation(5, 99, [_choice("stance", "neutral")], "2026-01-01T12:00:00Z"),
+        ],
+    },
+]
+
+
+def test_pseudonyms_are_stable_keyed_and_not_reversible_by_eye():
+    assert pseudonym("Ann1@Example.org ", KEY) == pseudonym("ann1@example.org", KEY)
+    assert pseudonym("ann1@example.org", KEY) != pseudonym("ann1@example.org", b"other")
+    assert pseudonym("ann1@example.org", KEY).startswith("ann-")
+    assert "ann1" not in pseudonym("ann1@example.org", KEY)[4:]
+
+
+def test_scrub_replaces_every_person_and_keeps_the_rest():
+    original = copy.deepcopy(EXPORT)
+    cleaned = scrub(EXPORT, PSEUDONYMS)
+    assert original == EXPORT  # the input is not modified
+    text = json.dumps(cleaned)
+    assert not any(email in text for email in EMAILS.values())
+    first = cleaned[0]
+    assert first["annotations"][0]["completed_by"] == PSEUDONYMS[2]
+    assert first["comment_authors"] == [PSEUDONYMS[2]]
+    assert first["updated_by"] == PSEUDONYMS[3]
+    assert first["data"] == EXPORT[0]["data"]
+    assert cleaned[1]["annotations"][1]["completed_by"] is None  # user 99 is unknown
+
+
+def test_annotation_table_latest_wins_skips_kept_and_bad_labels_quarantined():
+    table, problems = annotations_from_export(scrub(EXPORT, PSEUDONYMS))
+    ann1, ann2 = PSEUDONYMS[2], PSEUDONYMS[3]
+    stance = {
+        (r["article_id"], r["annotator"]): r
+        for r in table.filter(table["task"] == "stance").iter_rows(named=True)
+    }
+    assert stance["a-00", ann1]["labels"] == ["neutral"]  # annotation 3 replaced annotation 1
+    assert stance["a-00", ann1]["annotation_id"] == 3
+    assert stance["b-00", ann1]["status"] == "skipped" and stance["b-00", ann1]["labels"] == []
+    events = table.filter((table["task"] == "events") & (table["annotator"] == ann1)).row(
+        0, named=True
+    )
+    spans = [(s["start"], s["end"], s["label"], s["text"]) for s in events["spans"]]
+    # UTF-16 offsets 19-23 are code points 18-22 in Python: the text there is "held"
+    assert spans == [(0, 7, "TERRITORIAL_CHANGE", "Türkiye"), (18, 22, "TALKS", "held")]
+    for start, end, _, text in spans:
+        assert BODY[start:end] == text
+    topics = table.filter((table["task"] == "topics") & (table["annotator"] == ann2)).row(
+        0, named=True
+    )
+    assert topics["labels"] == ["peace_talks"]
+    reasons = sorted(problems["reason"].to_list())
+    assert len(reasons) == 3
+    assert any("made_up_topic" in r for r in reasons)
+    assert any("does not match the body" in r for r in reasons)
+    assert any("no pseudonymized annotator" in r for r in reasons)
+    assert table.height == 3 * 3  # (a-00: ann1, ann2; b-00: ann1) x 3 tasks
+
+
+def test_spans_resolve_in_code_points_or_utf16_units():
+    assert resolve_span(BODY, 18, 22, "held") == (18, 22)
+    assert resolve_span(BODY, 19, 23, "held") == (18, 22)
+    assert resolve_span(BODY, 0, 4, "nope") is None
+    assert resolve_span(BODY, 5, 2, None) is None
+
+
+def test_snapshots_are_append_only(tmp_path):
+    first = save_snapshot(EXPORT, tmp_path)
+    assert first.name.startswith("pull-0001-")
+    assert save_snapshot(copy.deepcopy(EXPORT), tmp_path) == first  # same content: no new file
+    changed = copy.deepcopy(EXPORT)
+    changed[0]["annotations"].pop()
+    second = save_snapshot(changed, tmp_path)
+    assert second.name.startswith("pull-0002-")
+    assert snapshots(tmp_path) == [first, second]
+    assert json.loads(first.read_text()) == EXPORT  # the older snapshot is untouched
