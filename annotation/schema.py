@@ -108,8 +108,7 @@ def label_config(schema: LabelSchema) -> str:
     """The Label Studio labeling config: title and body as plain Text (never HyperText: article
     text is untrusted), one Choices per single or multi task, one Labels per spans task."""
     view = ElementTree.Element("View")
-    ElementTree.SubElement(view, "Header", value="$title", size="4")
-    ElementTree.SubElement(view, "Text", name="title", value="$title", granularity="word")
+    ElementTree.SubElement(view, "Text", name="title", value="$title")
     for task in schema.tasks:
         if task.kind == "spans":
             ElementTree.SubElement(view, "Header", value=task.question, size="6")
