@@ -238,3 +238,24 @@ def guidelines_command(
         console.print("GUIDELINES.md label tables match schema.toml")
         return
     print(rendered, end="")
+
+
+@app.command("reference")
+def reference_command(
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the snapshot (default: the package's reference/)."),
+    ] = None,
+) -> None:
+    """Maintainers: relabel the shipped corpus from reference/decisions.toml through a throwaway
+    Label Studio server (push, label as a maintainer account, pull) and write the snapshot."""
+    from istanbul_talks.dataset.build import build
+
+    from .client import AnnotateError
+    from .reference import make_reference_labels
+
+    try:
+        snapshot = make_reference_labels(build().articles, out)
+    except AnnotateError as exc:
+        raise _fail(exc) from exc
+    console.print(f"reference labels: {snapshot}")
