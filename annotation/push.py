@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 import polars as pl
@@ -24,6 +25,15 @@ from .schema import LabelSchema, label_config, load_schema
 DEFAULT_PROJECT = "istanbul-talks: stance, topics, events"
 BATCH_TASKS = 200
 TASK_FIELDS = ("article_id", "title", "body", "source", "dump_id", "near_dup_cluster")
+
+
+class Predictor(Protocol):
+    """A model whose outputs become pre-annotations: for each article (a dict of the task's
+    fields), Label Studio result items (see schema.result_items) and a confidence score."""
+
+    model_version: str
+
+    def predict(self, articles: list[dict]) -> list[tuple[list[dict], float]]: ...
 
 
 @dataclass(frozen=True)
@@ -86,10 +96,19 @@ def imported_article_ids(client: LabelStudio, project_id: int) -> set[str]:
     return {task.data["article_id"] for task in tasks if "article_id" in (task.data or {})}
 
 
-def task_payload(article: dict) -> dict:
+def task_payload(
+    article: dict, prediction: tuple[list[dict], float] | None = None, model_version: str = ""
+) -> dict:
     """A Label Studio task for one article: the text fields the labeling page shows and the
-    keys to join labels back (article_id; never `id`, which an export overwrites)."""
-    return {"data": {name: article.get(name) for name in TASK_FIELDS}}
+    keys to join labels back (article_id; never `id`, which an export overwrites), with the
+    model's pre-annotation when there is one."""
+    payload: dict = {"data": {name: article.get(name) for name in TASK_FIELDS}}
+    if prediction is not None:
+        result, score = prediction
+        payload["predictions"] = [
+            {"model_version": model_version, "score": score, "result": result}
+        ]
+    return payload
 
 
 def push(
@@ -98,8 +117,10 @@ def push(
     title: str = DEFAULT_PROJECT,
     schema: LabelSchema | None = None,
     progress: bool = True,
+    predictor: Predictor | None = None,
 ) -> PushResult:
-    """Import every canonical article not yet in the project, in batches."""
+    """Import every canonical article not yet in the project, in batches, with the predictor's
+    outputs attached as pre-annotations (tagged with its model_version) when one is given."""
     project_id, created = ensure_project(client, title, schema)
     present = imported_article_ids(client, project_id)
     canonical = articles.filter(pl.col("is_canonical")) if "is_canonical" in articles else articles
@@ -108,19 +129,22 @@ def push(
     with Progress(transient=True, disable=not progress) as bar:
         task = bar.add_task("Importing tasks", total=len(rows))
         for batch in _batches(rows, BATCH_TASKS):
-            _import_batch(client, project_id, batch)
+            _import_batch(client, project_id, batch, predictor)
             bar.advance(task, len(batch))
     return PushResult(project_id, created, len(rows), canonical.height - len(rows))
 
 
-def _import_batch(client: LabelStudio, project_id: int, batch: list[dict]) -> None:
+def _import_batch(
+    client: LabelStudio, project_id: int, batch: list[dict], predictor: Predictor | None
+) -> None:
     """Import one batch; after a transient failure, first ask which of its articles did arrive
     (the server may have stored the batch and lost the answer), then import only the rest."""
     for attempt in range(RETRIES + 1):
         try:
-            client.projects.import_tasks(
-                id=project_id, request=[task_payload(a) for a in batch], return_task_ids=True
-            )
+            predictions = predictor.predict(batch) if predictor else [None] * len(batch)
+            version = predictor.model_version if predictor else ""
+            payload = [task_payload(a, p, version) for a, p in zip(batch, predictions, strict=True)]
+            client.projects.import_tasks(id=project_id, request=payload, return_task_ids=True)
             return
         except (ApiError, httpx.TransportError) as exc:
             if not transient(exc) or attempt == RETRIES:

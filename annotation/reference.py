@@ -21,7 +21,7 @@ from .accounts import create_annotator
 from .client import AnnotateError, Connection, call, connect
 from .pull import export_project, people, pseudonym, save_snapshot, scrub, snapshots
 from .push import push
-from .schema import LabelSchema, load_schema
+from .schema import LabelSchema, load_schema, result_items
 from .server import Server, free_port
 
 PROJECT = "istanbul-talks reference labels"
@@ -56,31 +56,18 @@ def locate(body: str, quote: str, nth: int = 1) -> tuple[int, int]:
 
 def decision_result(schema: LabelSchema, decision: dict, body: str) -> list[dict]:
     """A decision as Label Studio result items, checked against the schema."""
-    result = []
+    (span_task,) = schema.of_kind("spans")
+    spans = []
+    for entry in decision.get(span_task.name, []):
+        label, quote = entry[0], entry[1]
+        start, end = locate(body, quote, entry[2] if len(entry) > 2 else 1)
+        spans.append((start, end, label))
+    labels = {}
     for task in schema.tasks:
-        if task.kind == "spans":
-            for entry in decision.get(task.name, []):
-                label, quote = entry[0], entry[1]
-                start, end = locate(body, quote, entry[2] if len(entry) > 2 else 1)
-                value = {"start": start, "end": end, "text": body[start:end], "labels": [label]}
-                result.append(
-                    {"from_name": task.name, "to_name": "body", "type": "labels", "value": value}
-                )
-            continue
-        chosen = decision[task.name]
-        chosen = [chosen] if isinstance(chosen, str) else list(chosen)
-        unknown = sorted(set(chosen) - set(task.label_names))
-        if unknown or (task.kind == "single" and len(chosen) != 1):
-            raise AnnotateError(f"{decision['article_id']}: bad {task.name} labels {chosen}")
-        result.append(
-            {
-                "from_name": task.name,
-                "to_name": "body",
-                "type": "choices",
-                "value": {"choices": chosen},
-            }
-        )
-    return result
+        if task.kind != "spans":
+            chosen = decision[task.name]
+            labels[task.name] = [chosen] if isinstance(chosen, str) else list(chosen)
+    return result_items(schema, labels, spans, body, span_task.name)
 
 
 def make_reference_labels(articles, out_dir: Path | None = None) -> Path:

@@ -133,3 +133,39 @@ def label_config(schema: LabelSchema) -> str:
             ElementTree.SubElement(choices, "Choice", value=label.name, hint=label.description)
     ElementTree.indent(view)
     return ElementTree.tostring(view, encoding="unicode") + "\n"
+
+
+def result_items(
+    schema: LabelSchema,
+    labels: dict[str, list[str]],
+    spans: list[tuple[int, int, str]] = (),
+    body: str = "",
+    span_task: str | None = None,
+) -> list[dict]:
+    """Label Studio result items (the shape of an annotation or a prediction) for choices per
+    task and spans over the body, checked against the schema: Label Studio itself accepts
+    labels that its config does not have."""
+    items = []
+    for task in schema.tasks:
+        if task.kind == "spans":
+            continue
+        chosen = list(labels.get(task.name, []))
+        unknown = sorted(set(chosen) - set(task.label_names))
+        if unknown or (task.kind == "single" and len(chosen) > 1):
+            raise SchemaError(f"{task.name}: labels {chosen} do not fit the schema")
+        if chosen:
+            value = {"choices": chosen}
+            items.append(
+                {"from_name": task.name, "to_name": "body", "type": "choices", "value": value}
+            )
+    span_tasks = schema.of_kind("spans")
+    if spans:
+        task = schema.task(span_task) if span_task else span_tasks[0]
+        for start, end, label in spans:
+            if label not in task.label_names or not 0 <= start < end <= len(body):
+                raise SchemaError(f"{task.name}: span {start}-{end} {label!r} does not fit")
+            value = {"start": start, "end": end, "text": body[start:end], "labels": [label]}
+            items.append(
+                {"from_name": task.name, "to_name": "body", "type": "labels", "value": value}
+            )
+    return items

@@ -197,6 +197,9 @@ class Server:
         executable = server_executable()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.data_dir, 0o700)
+        # Stored before the first start creates the account, so a failed start cannot leave a
+        # data dir whose token nobody knows.
+        _store_credentials(self.data_dir, self.credentials)
         command = [
             str(executable),
             "start",
@@ -276,17 +279,18 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def serve(data_dir: Path, port: int = DEFAULT_PORT) -> None:
     """Start the server, print where it is, and keep it running until Ctrl-C (or SIGTERM)."""
-    server = Server(data_dir, port).start()
-    print(f"Label Studio is up at {server.url}")
-    where = credentials_path(server.data_dir)
-    print(f"  admin: {server.credentials.username}; password and API token in {where}")
-    print("  other `talks annotate` commands find it from there. Ctrl-C stops it.")
+    server = Server(data_dir, port)
     signal.signal(signal.SIGTERM, _interrupt)
-    try:
+    try:  # Ctrl-C at any point, even while it starts, stops the server before returning
+        server.start()
+        where = credentials_path(server.data_dir)
+        print(f"Label Studio is up at {server.url}", flush=True)
+        print(f"  admin: {server.credentials.username}; password and API token in {where}")
+        print("  other `talks annotate` commands find it from there. Ctrl-C stops it.", flush=True)
         while server.process is not None and server.process.poll() is None:
             time.sleep(0.5)
         raise ServerError(f"label-studio stopped unexpectedly; see {server.log_path}")
     except KeyboardInterrupt:
-        print("Stopping Label Studio…")
+        print("Stopping Label Studio…", flush=True)
     finally:
         server.stop()

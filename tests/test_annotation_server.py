@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -36,6 +37,8 @@ from istanbul_talks.annotation.pull import (
     scrub,
 )
 from istanbul_talks.annotation.push import find_project, push
+from istanbul_talks.annotation.schema import load_schema, result_items
+from istanbul_talks.annotation.server import free_port, port_is_free
 from label_studio_sdk.client import LabelStudio
 
 pytestmark = pytest.mark.server
@@ -137,11 +140,13 @@ def test_annotators_label_as_themselves(labeled):
     assert len(annotated) == 6 + 6 + 1
 
 
-def test_snapshot_holds_no_email_and_no_token(label_studio, labeled):
+def test_snapshot_and_server_log_hold_no_email_and_no_token(label_studio, labeled):
     text = labeled["snapshot"].read_text()
     assert "@example.org" not in text and "istanbul-talks.local" not in text
-    assert label_studio.credentials.token not in text
-    assert all(a.token not in text for a in labeled["annotators"])
+    log = label_studio.log_path.read_text()
+    for token in [label_studio.credentials.token, *(a.token for a in labeled["annotators"])]:
+        assert token not in text
+        assert token not in log
 
 
 def test_pull_agreement_and_gold_reflect_what_was_labeled(labeled):
@@ -247,3 +252,71 @@ def test_server_killed_during_push_then_rerun_finishes_without_duplicates(
     assert 0 < result.imported < 300 and result.imported + result.already_there == 300
     ids = [t.data["article_id"] for t in client.tasks.list(project=result.project_id, fields="all")]
     assert sorted(ids) == articles["article_id"].to_list()
+
+
+class KeywordPredictor:
+    """A stand-in model: neutral stance, and the first "talks" in the body as TALKS."""
+
+    model_version = "keyword-rule-1"
+
+    def predict(self, articles: list[dict]) -> list[tuple[list[dict], float]]:
+        out = []
+        for article in articles:
+            body = article["body"]
+            at = body.find("talks")
+            spans = [(at, at + 5, "TALKS")] if at >= 0 else []
+            out.append((result_items(load_schema(), {"stance": ["neutral"]}, spans, body), 0.5))
+        return out
+
+
+def test_push_attaches_model_outputs_as_predictions(admin):
+    articles = pl.DataFrame(
+        {
+            "article_id": ["pred-00", "pred-01"],
+            "title": ["A", "B"],
+            "body": ["The talks resumed.", "Nothing to see."],
+            "is_canonical": [True, True],
+        }
+    )
+    pushed = push(
+        admin, articles, title="with predictions", progress=False, predictor=KeywordPredictor()
+    )
+    for task in admin.tasks.list(project=pushed.project_id, fields="all"):
+        (prediction,) = admin.predictions.list(task=task.id)
+        assert prediction.model_version == "keyword-rule-1"
+        choices = [r for r in prediction.result if r["type"] == "choices"]
+        assert choices[0]["value"]["choices"] == ["neutral"]
+        spans = [r["value"] for r in prediction.result if r["type"] == "labels"]
+        if task.data["article_id"] == "pred-00":
+            assert spans == [{"start": 4, "end": 9, "text": "talks", "labels": ["TALKS"]}]
+        else:
+            assert spans == []
+
+
+def test_serve_starts_prints_the_url_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    talks = os.path.join(os.path.dirname(sys.executable), "talks")
+    server = subprocess.Popen(
+        [talks, "annotate", "serve", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        for line in server.stdout:
+            lines.append(line)
+            if "Label Studio is up at" in line:
+                break
+        assert f"http://127.0.0.1:{port}" in lines[-1]
+        credentials = json.loads((tmp_path / "data" / "istanbul-talks-server.json").read_text())
+        mode = (tmp_path / "data" / "istanbul-talks-server.json").stat().st_mode & 0o777
+        assert mode == 0o600
+        server.send_signal(signal.SIGINT)
+        rest = server.communicate(timeout=60)[0]
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0
+    assert credentials["token"] not in "".join(lines) + rest
+    assert port_is_free(port)
