@@ -320,3 +320,38 @@ def test_serve_starts_prints_the_url_and_stops_on_ctrl_c(tmp_path):
     assert server.returncode == 0
     assert credentials["token"] not in "".join(lines) + rest
     assert port_is_free(port)
+
+
+def test_cli_pull_writes_snapshot_and_tables_then_agreement_reads_them(
+    label_studio, labeled, tmp_path
+):
+    env = os.environ | {
+        "LABEL_STUDIO_URL": label_studio.url,
+        "LABEL_STUDIO_API_KEY": label_studio.credentials.token,
+        "TALKS_LABEL_STUDIO_DATA": str(label_studio.data_dir),
+    }
+    talks = os.path.join(os.path.dirname(sys.executable), "talks")
+    labels = tmp_path / "labels"
+    for _ in range(2):  # a second pull of unchanged labels adds no snapshot
+        pulled = subprocess.run(
+            [talks, "annotate", "pull", "--project", "seed labels", "--labels", str(labels)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert pulled.returncode == 0, pulled.stderr
+    assert [p.name[:9] for p in (labels / "snapshots").iterdir()] == ["pull-0001"]
+    table = pl.read_parquet(labels / "annotations.parquet")
+    assert table["article_id"].n_unique() == 7 and table["annotator"].n_unique() == 2
+    gold = pl.read_parquet(labels / "gold.parquet")
+    assert set(gold["decided_by"]) <= {"unanimous", "tie", "single_annotator", "majority"}
+    shown = subprocess.run(
+        [talks, "annotate", "agreement", "--labels", str(labels)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "krippendorff_alpha" in shown.stdout and "span_f1_exact" in shown.stdout

@@ -9,14 +9,20 @@ from __future__ import annotations
 import copy
 import json
 
+import httpx
+import pytest
+from istanbul_talks.annotation import client
 from istanbul_talks.annotation.pull import (
     annotations_from_export,
+    export_project,
     pseudonym,
     resolve_span,
     save_snapshot,
     scrub,
     snapshots,
 )
+from istanbul_talks.annotation.server import free_port
+from label_studio_sdk.client import LabelStudio
 
 KEY = b"test-key"
 BODY = "Türkiye — talks 🙂 held in Istanbul today."
@@ -164,3 +170,29 @@ def test_snapshots_are_append_only(tmp_path):
     assert second.name.startswith("pull-0002-")
     assert snapshots(tmp_path) == [first, second]
     assert json.loads(first.read_text()) == EXPORT  # the older snapshot is untouched
+
+
+def test_transient_failures_are_retried_then_reported(monkeypatch):
+    monkeypatch.setattr(client, "BACKOFF_S", 0.001)
+    calls = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise httpx.ConnectError("connection refused")
+        return "ok"
+
+    assert client.call("test", flaky) == "ok" and len(calls) == 3
+
+    def down() -> str:
+        raise httpx.ConnectError("connection refused")
+
+    with pytest.raises(client.ServerUnavailable, match="did not answer while trying to pull"):
+        client.call("pull", down, retries=2)
+
+
+def test_pull_from_a_server_that_is_down_says_so(monkeypatch):
+    monkeypatch.setattr(client, "BACKOFF_S", 0.001)
+    down = LabelStudio(base_url=f"http://127.0.0.1:{free_port()}", api_key="k", max_retries=0)
+    with pytest.raises(client.ServerUnavailable, match="start it"):
+        export_project(down, 1)
