@@ -253,9 +253,10 @@ def reference_command(
 
     from .client import AnnotateError
     from .reference import make_reference_labels
+    from .schema import SchemaError
 
     try:
         snapshot = make_reference_labels(build().articles, out)
-    except AnnotateError as exc:
+    except (AnnotateError, SchemaError) as exc:
         raise _fail(exc) from exc
     console.print(f"reference labels: {snapshot}")

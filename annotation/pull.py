@@ -22,13 +22,15 @@ import re
 import secrets
 from bisect import bisect_left
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-from label_studio_sdk.client import LabelStudio
 
-from .client import call
 from .schema import LabelSchema, load_schema
 from .tables import ANNOTATION_QUARANTINE, annotation_schema, frame
+
+if TYPE_CHECKING:  # the SDK is needed to talk to a server, not to read a snapshot
+    from label_studio_sdk.client import LabelStudio
 
 PSEUDONYM_KEY_ENV = "TALKS_PSEUDONYM_KEY"
 PSEUDONYM_KEY_FILE = "pseudonym.key"
@@ -60,6 +62,8 @@ def pseudonym(email: str, key: bytes) -> str:
 
 def export_project(client: LabelStudio, project_id: int) -> list[dict]:
     """Every task of the project with its annotations (full JSON export)."""
+    from .client import call
+
     raw = call(
         "export the project",
         lambda: b"".join(
@@ -73,6 +77,8 @@ def export_project(client: LabelStudio, project_id: int) -> list[dict]:
 
 def people(client: LabelStudio, key: bytes) -> dict[int, str]:
     """User id -> pseudonym, for every user of the server."""
+    from .client import call
+
     users = call("list users", lambda: list(client.users.list()))
     return {user.id: pseudonym(user.email or f"user-{user.id}", key) for user in users}
 

@@ -15,14 +15,8 @@ import tomllib
 from importlib.resources import files
 from pathlib import Path
 
-from label_studio_sdk.client import LabelStudio
-
-from .accounts import create_annotator
-from .client import AnnotateError, Connection, call, connect
-from .pull import export_project, people, pseudonym, save_snapshot, scrub, snapshots
-from .push import push
-from .schema import LabelSchema, load_schema, result_items
-from .server import Server, free_port
+from .pull import pseudonym, save_snapshot, scrub, snapshots
+from .schema import LabelSchema, SchemaError, load_schema, result_items
 
 PROJECT = "istanbul-talks reference labels"
 MAINTAINER = "maintainer@istanbul-talks.local"
@@ -50,7 +44,7 @@ def locate(body: str, quote: str, nth: int = 1) -> tuple[int, int]:
     for _ in range(nth):
         start = body.find(quote, start + 1)
         if start < 0:
-            raise AnnotateError(f"quote {quote!r} (occurrence {nth}) is not in the body")
+            raise SchemaError(f"quote {quote!r} (occurrence {nth}) is not in the body")
     return start, start + len(quote)
 
 
@@ -74,6 +68,14 @@ def make_reference_labels(articles, out_dir: Path | None = None) -> Path:
     """Label every canonical article through a throwaway server; return the new snapshot."""
     import secrets
 
+    from label_studio_sdk.client import LabelStudio
+
+    from .accounts import create_annotator
+    from .client import Connection, call, connect
+    from .pull import export_project, people
+    from .push import push
+    from .server import Server, free_port
+
     schema = load_schema()
     decisions = load_decisions()
     out_dir = Path(out_dir) if out_dir else reference_dir()
@@ -90,7 +92,7 @@ def make_reference_labels(articles, out_dir: Path | None = None) -> Path:
         )
         missing = sorted({t.data["article_id"] for t in tasks} - set(decisions))
         if missing:
-            raise AnnotateError(f"no reference decision for {missing}")
+            raise SchemaError(f"no reference decision for {missing}")
         for task in sorted(tasks, key=lambda t: t.data["article_id"]):
             decision = decisions[task.data["article_id"]]
             result = decision_result(schema, decision, task.data["body"])
@@ -108,5 +110,5 @@ def reference_snapshot() -> Path:
     """The shipped snapshot of reference labels (the latest, if several)."""
     found = snapshots(reference_dir())
     if not found:
-        raise AnnotateError("no reference snapshot ships with this package")
+        raise FileNotFoundError("no reference snapshot ships with this package")
     return found[-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -78,3 +79,63 @@ def build_command(
     if result.articles.height == 0:
         console.print("[red]error:[/red] no article could be built; see report.md")
         raise typer.Exit(1)
+    _publish_when_labeled(out)
+
+
+def _publish_when_labeled(out: Path) -> None:
+    """After a build whose articles the shipped reference labels cover (the shipped corpus),
+    also write the Hugging Face release; other builds are published with `talks publish`."""
+    try:
+        from .publish import labels_for, publish
+    except ImportError:
+        return
+    if not labels_for(out):
+        console.print("no labels for these articles: `talks publish --labels DIR` makes a release")
+        return
+    try:
+        release = publish(out, out / "release")
+    except ImportError as exc:
+        console.print(
+            f"release skipped: {exc.name} missing (pip install 'istanbul-talks[publish]')"
+        )
+        return
+    console.print(f"labeled release -> {release.out_dir}/ (load_dataset('{release.out_dir}'))")
+
+
+@app.command("publish")
+def publish_command(
+    build: Annotated[Path, typer.Option(help="Output folder of `talks build`.")] = DEFAULT_OUT,
+    out: Annotated[
+        Path | None, typer.Option(help="Release folder (default: BUILD/release).")
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Snapshot file or folder of snapshots (default: the reference labels)."),
+    ] = None,
+    push_to_hub: Annotated[
+        str | None, typer.Option("--push-to-hub", help="Hub dataset id; needs HF_TOKEN.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="With --push-to-hub: list, do not upload.")] = False,
+) -> None:
+    """Write the Hugging Face release (configs labeled, articles, annotations) for a build."""
+    from .publish import PublishError, publish
+    from .publish import push_to_hub as upload
+
+    try:
+        if push_to_hub and not dry_run and not os.environ.get("HF_TOKEN"):
+            raise PublishError(  # before any work is done
+                "HF_TOKEN is not set: export a Hugging Face write token to --push-to-hub"
+            )
+        release = publish(build, out or build / "release", labels)
+        console.print(
+            "release -> "
+            + f"{release.out_dir}/: "
+            + ", ".join(f"{c} {sum(s.values())} rows" for c, s in release.configs.items())
+        )
+        if push_to_hub:
+            files = upload(release.out_dir, push_to_hub, dry_run=dry_run)
+            verb = "would upload" if dry_run else "uploaded"
+            console.print(f"{verb} {len(files)} files to {push_to_hub}: {', '.join(files)}")
+    except PublishError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
