@@ -3,6 +3,8 @@ sections of a datasheet. Every table and figure is computed from the data being 
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import yaml
 from istanbul_talks.annotation.schema import load_schema
@@ -154,7 +156,18 @@ def render_card(
         f"{totals['files']} raw page dumps (the visible text of news pages, each a main article "
         "with related or next articles and site boilerplate) are split into articles. "
         f"{totals['articles_kept']} articles were found, of which {counts['articles']['train']} "
-        "are canonical (one per near-duplicate cluster): the `articles` config.\n",
+        "are canonical (one per near-duplicate cluster): the `articles` config. Outlets named on "
+        "the pages (canonical articles):\n\n",
+        _table(
+            ["source", "articles"],
+            [
+                [source or "(not named on the page)", n]
+                for source, n in articles.group_by("source")
+                .len()
+                .sort(["len", "source"], descending=[True, False], nulls_last=True)
+                .iter_rows()
+            ],
+        ),
         "## Processing\n",
         _table(
             ["figure", "value"],
@@ -169,7 +182,7 @@ def render_card(
                     totals["near_dup_clusters_with_several_members"],
                 ],
                 ["quarantine rows", totals["quarantine_rows"]],
-                *[[f"characters kept as {k}", v] for k, v in sorted(chars.items())],
+                *[[f"characters: {k}", v] for k, v in sorted(chars.items())],
             ],
         ),
         "\nEvery character of every dump is accounted for as article text, metadata, named "
@@ -215,4 +228,10 @@ def render_card(
         "Russia--Ukraine talks in Istanbul},\n  author = {{istanbul-talks maintainers}},\n"
         "  note = {Dataset, built with the istanbul-talks package}\n}\n```\n",
     ]
-    return "".join(parts)
+    return _spaced("".join(parts))
+
+
+def _spaced(markdown: str) -> str:
+    """One blank line before and after every heading, and no runs of blank lines."""
+    markdown = re.sub(r"\n+(#{1,6} [^\n]*)\n+", r"\n\n\1\n\n", markdown)
+    return re.sub(r"\n{3,}", "\n\n", markdown)
