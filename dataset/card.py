@@ -186,7 +186,17 @@ def render_card(
             ],
         ),
         "\nEvery character of every dump is accounted for as article text, metadata, named "
-        "boilerplate or quarantine; see the build report.\n",
+        "boilerplate or quarantine; see the build report.\n\n",
+        "The pipeline (`talks build`): each dump's encoding is detected and recorded; its lines "
+        "are classified by the site layout's named boilerplate rules and generic heuristics, and "
+        "the page is split into its main article and the related or next articles it shows, "
+        "with title, source, byline, dateline and date; the records are validated (pandera), and "
+        "what fails is quarantined with its reason; exact duplicates (content hash) and near "
+        "duplicates (MinHash over "
+        f"{report['settings']['near_duplicate_shingle_words']}-word shingles, "
+        f"{report['settings']['minhash_permutations']} bins, Jaccard threshold "
+        f"{report['settings']['near_duplicate_threshold']}) are clustered, and the longest "
+        "article of each cluster is its canonical member.\n",
         "## Label schema\n",
         f"Target of the stance: {schema.target}.\n",
     ]
