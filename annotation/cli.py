@@ -6,6 +6,7 @@ are imported inside the commands.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,8 @@ from rich.table import Table
 
 app = typer.Typer(help="Label articles in a real Label Studio server.", no_args_is_help=True)
 console = Console(stderr=True)
+# Tables go to stdout; when it is not a terminal (a pipe, a file) they must not be cut at 80.
+out = Console(width=None if sys.stdout.isatty() else 160)
 DEFAULT_BUILD = Path("out")
 DEFAULT_LABELS = Path("labels")
 DEFAULT_TARGET = 2  # annotators wanted per article
@@ -170,7 +173,7 @@ def status_command(
     view = Table("annotator", "submitted", "skipped", title=f"{len(export)} tasks")
     for row in per_annotator.iter_rows():
         view.add_row(*map(str, row))
-    Console().print(view)
+    out.print(view)
     done = (
         table.filter(pl.col("status") == "submitted")
         .group_by("article_id")
@@ -182,7 +185,7 @@ def status_command(
         for t in export
         if counts.get(t["data"].get("article_id"), 0) < target
     ]
-    Console().print(
+    out.print(
         f"{len(needing)} of {len(export)} tasks have fewer than {target} submitted annotations"
     )
 
@@ -212,7 +215,7 @@ def agreement_command(
             f"{row['ci_low']:.3f} to {row['ci_high']:.3f}",
             str(row["n_items"]),
         )
-    Console().print(view)
+    out.print(view)
 
 
 @app.command("guidelines")
