@@ -139,3 +139,45 @@ def publish_command(
     except PublishError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
+
+
+@app.command("baselines")
+def baselines_command(
+    dataset: Annotated[
+        str | None, typer.Option(help="Release folder or hub id (default: the shipped release).")
+    ] = None,
+    config: Annotated[str | None, typer.Option(help="Dataset config (default: labeled).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for results and plots.")] = Path(
+        "out/baselines"
+    ),
+    text_column: Annotated[str | None, typer.Option(help="Text column of another dataset.")] = None,
+    label_column: Annotated[
+        str | None, typer.Option(help="Label column of another dataset (string or list).")
+    ] = None,
+    group_column: Annotated[
+        str | None, typer.Option(help="Column whose values must not straddle folds.")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train and evaluate the scikit-learn baselines on every task of the dataset."""
+    try:
+        from istanbul_talks.baselines.data import DataError
+        from istanbul_talks.baselines.run import run
+    except ImportError as exc:
+        console.print(
+            f"[red]error:[/red] {exc.name} missing: pip install 'istanbul-talks[baselines]'"
+        )
+        raise typer.Exit(2) from exc
+    try:
+        summary = run(dataset, config, out, text_column, label_column, group_column, progress)
+    except DataError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    for name, task in summary["tasks"].items():
+        cv = [r for r in task["results"] if r["evaluation"] == "cv"]
+        if cv:
+            top = max(cv, key=lambda r: r["metrics"]["macro_f1"])
+            console.print(
+                f"{name}: best cv macro-F1 {top['metrics']['macro_f1']:.3f} ({top['model']})"
+            )
+    console.print(f"results -> {out}/results.md, results.json and plots")

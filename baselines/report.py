@@ -1,0 +1,156 @@
+"""Write baseline results: results.json (machine-readable), results.md (a table per task) and
+PNG plots (confusion matrix of the best model per single-label task, per-class F1 bars)."""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from .data import TaskData
+from .evaluate import BOOTSTRAP, Scores
+from .models import SEED
+
+LIBRARIES = ("scikit-learn", "numpy", "polars", "datasets", "istanbul-talks")
+HEADLINE = "macro_f1"
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def best(scores: list[Scores], evaluation: str) -> Scores | None:
+    """The best non-floor model by macro-F1 (ties: the name that sorts first)."""
+    from .models import FLOORS
+
+    ranked = [s for s in scores if s.evaluation == evaluation and s.model not in FLOORS]
+    return max(ranked, key=lambda s: (s.metrics[HEADLINE], -ord(s.model[0]))) if ranked else None
+
+
+def results_dict(dataset: str, tasks: list[TaskData], results: dict[str, list[Scores]]) -> dict:
+    return {
+        "dataset": dataset,
+        "fingerprints": {task.name: task.fingerprint() for task in tasks},
+        "seed": SEED,
+        "bootstrap_resamples": BOOTSTRAP,
+        "python": platform.python_version(),
+        "libraries": {name: _version(name) for name in LIBRARIES},
+        "tasks": {
+            task.name: {
+                "kind": task.kind,
+                "classes": task.classes,
+                "n_documents": len(task.ids),
+                "normalized": task.normalized,
+                "results": [
+                    {
+                        "model": s.model,
+                        "evaluation": s.evaluation,
+                        "n_scored": s.n,
+                        "metrics": s.metrics,
+                        "intervals_95": {k: list(v) for k, v in s.intervals.items()},
+                        "per_class": s.per_class,
+                        "params": {
+                            k: (v if isinstance(v, int | float | str) else str(v))
+                            for k, v in s.params.items()
+                        },
+                    }
+                    for s in results[task.name]
+                ],
+            }
+            for task in tasks
+        },
+    }
+
+
+def results_markdown(summary: dict) -> str:
+    lines = [
+        f"# Baselines on {summary['dataset']}",
+        "",
+        f"Seed {summary['seed']}; 95% intervals from {summary['bootstrap_resamples']} bootstrap "
+        "resamples of the scored documents. `split`: trained on train, scored on test; `cv`: "
+        "out-of-fold predictions of grouped cross-validation over all labeled documents.",
+        "",
+    ]
+    for name, task in summary["tasks"].items():
+        metrics = ["macro_f1", "micro_f1"] + (["accuracy"] if task["kind"] == "single" else [])
+        lines += [
+            f"## {name} ({task['kind']}-label, {task['n_documents']} documents)",
+            "",
+            "| evaluation | model | n | " + " | ".join(metrics) + " |",
+            "|---|---|---:|" + "---:|" * len(metrics),
+        ]
+        for r in task["results"]:
+            cells = []
+            for m in metrics:
+                low, high = r["intervals_95"][m]
+                cells.append(f"{r['metrics'][m]:.3f} [{low:.3f}, {high:.3f}]")
+            lines.append(
+                f"| {r['evaluation']} | {r['model']} | {r['n_scored']} | "
+                + " | ".join(cells)
+                + " |"
+            )
+        if task["normalized"]:
+            lines += [
+                "",
+                "Normalized: "
+                + ", ".join(f"{k}: {v}" for k, v in sorted(task["normalized"].items())),
+            ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(task: TaskData, scores: list[Scores], out_dir: Path) -> list[Path]:
+    """Confusion matrix of the best model (single-label) and per-class F1 bars, for the CV
+    evaluation when there is one, else the split."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    chosen = best(scores, "cv") or best(scores, "split")
+    if chosen is None:
+        return []
+    written = []
+    if task.kind == "single":
+        figure, axis = plt.subplots(figsize=(6, 5))
+        ConfusionMatrixDisplay.from_predictions(
+            chosen.y_true,
+            chosen.y_pred,
+            labels=list(range(len(task.classes))),
+            display_labels=task.classes,
+            ax=axis,
+            colorbar=False,
+            xticks_rotation=45,
+        )
+        axis.set_title(f"{task.name}: {chosen.model} ({chosen.evaluation})")
+        figure.tight_layout()
+        path = out_dir / f"{task.name}-confusion.png"
+        figure.savefig(path, dpi=100, metadata={"Software": None})
+        plt.close(figure)
+        written.append(path)
+    figure, axis = plt.subplots(figsize=(7, 0.4 * len(task.classes) + 1.5))
+    f1 = [chosen.per_class[c]["f1"] for c in task.classes]
+    axis.barh(np.arange(len(task.classes)), f1)
+    axis.set_yticks(np.arange(len(task.classes)), task.classes)
+    axis.set_xlim(0, 1)
+    axis.set_xlabel("F1")
+    axis.set_title(f"{task.name}: per-class F1, {chosen.model} ({chosen.evaluation})")
+    figure.tight_layout()
+    path = out_dir / f"{task.name}-per-class-f1.png"
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+    written.append(path)
+    return written
+
+
+def write(summary: dict, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    (out_dir / "results.md").write_text(results_markdown(summary) + "\n")

@@ -1,0 +1,51 @@
+"""`talks baselines`: every task of a dataset, every model, both evaluations, written out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.progress import Progress
+
+from . import report
+from .data import TaskData, column_task, load_frames, release_tasks
+from .evaluate import Scores, evaluate
+
+
+def shipped_release() -> str:
+    from importlib.resources import files
+
+    return str(files("istanbul_talks.dataset").joinpath("release"))
+
+
+def run_tasks(tasks: list[TaskData], dataset: str, out_dir: Path, progress: bool = True) -> dict:
+    results: dict[str, list[Scores]] = {}
+    with Progress(transient=True, disable=not progress) as bar:
+        job = bar.add_task("Baselines", total=len(tasks))
+        for task in tasks:
+            results[task.name] = evaluate(task)
+            bar.advance(job)
+    summary = report.results_dict(dataset, tasks, results)
+    report.write(summary, out_dir)
+    for task in tasks:
+        report.plot(task, results[task.name], out_dir)
+    return summary
+
+
+def run(
+    dataset: str | None = None,
+    config: str | None = None,
+    out_dir: Path = Path("out/baselines"),
+    text_column: str | None = None,
+    label_column: str | None = None,
+    group_column: str | None = None,
+    progress: bool = True,
+) -> dict:
+    """Baselines on our release (default: the shipped one) or, with --label-column, on any
+    dataset's text and label columns."""
+    dataset = dataset or shipped_release()
+    frames = load_frames(dataset, config if label_column else (config or "labeled"))
+    if label_column:
+        tasks = [column_task(frames, text_column or "text", label_column, group_column)]
+    else:
+        tasks = release_tasks(frames)
+    return run_tasks(tasks, dataset, Path(out_dir), progress)
