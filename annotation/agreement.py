@@ -53,12 +53,14 @@ def span_f1(pairs: Sequence[tuple[Sequence[tuple], Sequence[tuple]]], overlap: b
     """Micro F1 over annotator pairs, each a pair of span lists of (start, end, label)."""
     matched = total = 0
     for first, second in pairs:
-        matched += _matches(first, second, overlap)
+        matched += matched_spans(first, second, overlap)
         total += len(first) + len(second)
     return float("nan") if total == 0 else 2 * matched / total
 
 
-def _matches(first: Sequence[tuple], second: Sequence[tuple], overlap: bool) -> int:
+def matched_spans(first: Sequence[tuple], second: Sequence[tuple], overlap: bool) -> int:
+    """How many (start, end, label) spans of `first` match one of `second`: identical (exact)
+    or with the same label and intersecting ranges (overlap, matched one to one)."""
     if not overlap:
         return len(set(first) & set(second))
     used: set[int] = set()

@@ -22,6 +22,7 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 DEFAULT_BUILD = Path("out")
 DEFAULT_LABELS = Path("labels")
 DEFAULT_TARGET = 2  # annotators wanted per article
+DEFAULT_MODELS = Path("out/baselines/models")  # where `talks baselines` saves its models
 
 UrlOption = Annotated[
     str | None,
@@ -83,6 +84,16 @@ def push_command(
     url: UrlOption = None,
     data_dir: DataDirOption = None,
     project: ProjectOption = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Saved baselines (`talks baselines` output's models/) whose outputs are "
+            f"attached as pre-annotations [default: {DEFAULT_MODELS} when it exists]."
+        ),
+    ] = None,
+    predictions: Annotated[
+        bool, typer.Option(help="Attach baseline pre-annotations when a model exists.")
+    ] = True,
 ) -> None:
     """Create the project if missing and import canonical articles not yet imported."""
     from .client import AnnotateError
@@ -91,8 +102,16 @@ def push_command(
     path = build / "articles.parquet"
     if not path.exists():
         raise _fail(FileNotFoundError(f"{path} not found: run `talks build` first"))
+    predictor = _predictor(model) if predictions else None
+    if predictor:
+        console.print(f"pre-annotations from {predictor.model_version}")
     try:
-        result = push(_client(url, data_dir), pl.read_parquet(path), project or DEFAULT_PROJECT)
+        result = push(
+            _client(url, data_dir),
+            pl.read_parquet(path),
+            project or DEFAULT_PROJECT,
+            predictor=predictor,
+        )
     except AnnotateError as exc:
         raise _fail(exc) from exc
     created = "created" if result.project_created else "found"
@@ -100,6 +119,24 @@ def push_command(
         f"project {result.project_id} ({created}): {result.imported} tasks imported, "
         f"{result.already_there} already there"
     )
+
+
+def _predictor(model: Path | None):
+    """The saved baselines as a predictor: the folder asked for, else the default one when
+    `talks baselines` has written it, else none."""
+    folder = model or DEFAULT_MODELS
+    if model is None and not folder.exists():
+        return None
+    try:
+        from istanbul_talks.baselines.persist import BaselinePredictor, ModelError
+    except ImportError as exc:
+        raise _fail(
+            ImportError(f"{exc.name} missing: pip install 'istanbul-talks[baselines]'")
+        ) from exc
+    try:
+        return BaselinePredictor(folder)
+    except ModelError as exc:
+        raise _fail(exc) from exc
 
 
 @app.command("pull")

@@ -1,8 +1,9 @@
 """What the baselines learn from: one labeled table per task, read from a release or any dataset.
 
-A task is single-label (one class per document) or multi-label (a set of classes). From our
-release, the tasks come from the label schema: `stance` (single), `topics` (multi) and
-`events_presence` (the event types present in the body, multi). From another dataset, one task
+A task is single-label (one class per document), multi-label (a set of classes) or spans (typed
+character spans over the text). From our release, the tasks come from the label schema: `stance`
+(single), `topics` (multi), `events` (spans over the body) and `events_presence` (the event
+types present in the body, multi). From another dataset, one task
 is named by `--label-column` (a string or integer column is single-label, a list column
 multi-label), with `--text-column` and `--group-column`.
 """
@@ -28,7 +29,7 @@ class TaskData:
     the split of each document, in a fixed order."""
 
     name: str
-    kind: str  # "single" or "multi"
+    kind: str  # "single", "multi" or "spans" (labels: (start, end, type) over the text)
     classes: list[str]
     ids: list[str]
     texts: list[str]
@@ -116,33 +117,33 @@ def release_tasks(frames: dict[str, pl.DataFrame]) -> list[TaskData]:
     frame = frame.with_columns(text)
     tasks = []
     for task in schema.tasks:
-        if task.kind == "single":
-            usable = frame.filter(pl.col(task.name).is_not_null())
-            labels = usable[task.name].to_list()
-            name, kind = task.name, "single"
-        elif task.kind == "multi":
-            usable = frame
-            labels = usable[task.name].to_list()
-            name, kind = task.name, "multi"
-        else:
-            usable = frame
-            labels = [
-                sorted({span["type"] for span in spans}) for spans in usable[task.name].to_list()
-            ]
-            name, kind = f"{task.name}_presence", "multi"
-        tasks.append(
-            TaskData(
-                name,
-                kind,
-                list(task.label_names),
-                usable["article_id"].to_list(),
-                usable["_text"].to_list(),
-                labels,
-                usable["near_dup_cluster"].to_list(),
-                usable["_split"].to_list(),
+        usable = frame.filter(pl.col(task.name).is_not_null()) if task.kind == "single" else frame
+        labels = usable[task.name].to_list()
+        if task.kind == "spans":
+            spans = [sorted((s["start"], s["end"], s["type"]) for s in row) for row in labels]
+            tasks.append(_release_task(task.name, "spans", task, usable, "body", spans))
+            labels = [sorted({s[2] for s in row}) for row in spans]
+            tasks.append(
+                _release_task(f"{task.name}_presence", "multi", task, usable, "_text", labels)
             )
-        )
+        else:
+            tasks.append(_release_task(task.name, task.kind, task, usable, "_text", labels))
     return tasks
+
+
+def _release_task(
+    name: str, kind: str, schema_task, frame: pl.DataFrame, text: str, labels: list
+) -> TaskData:
+    return TaskData(
+        name,
+        kind,
+        list(schema_task.label_names),
+        frame["article_id"].to_list(),
+        frame[text].to_list(),
+        labels,
+        frame["near_dup_cluster"].to_list(),
+        frame["_split"].to_list(),
+    )
 
 
 def column_task(

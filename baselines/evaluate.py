@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import tempfile
 import warnings
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.base import clone
@@ -139,64 +141,131 @@ def score(
     )
 
 
-def _bootstrap(
-    kind: str, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int
-) -> dict[str, tuple[float, float]]:
-    """95% percentile intervals over the scored rows resampled with replacement (seeded)."""
+def bootstrap_weights(n: int) -> np.ndarray:
+    """How often each of n scored documents is drawn in each of the seeded resamples."""
     rng = np.random.default_rng(SEED)
-    n = len(y_true)
     draws = rng.integers(0, n, (BOOTSTRAP, n))
     weights = np.zeros((BOOTSTRAP, n))
     np.add.at(weights, (np.repeat(np.arange(BOOTSTRAP), n), draws.ravel()), 1)
-    table = f1_table(kind, y_true, y_pred, n_classes, weights)
+    return weights
+
+
+def percentile_intervals(table: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
+    """95% percentile interval of each metric's resampled values."""
     return {
         name: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5)))
         for name, v in table.items()
     }
 
 
-def _folds(task: TaskData, rows: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def _bootstrap(
+    kind: str, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int
+) -> dict[str, tuple[float, float]]:
+    """95% percentile intervals over the scored rows resampled with replacement (seeded)."""
+    weights = bootstrap_weights(len(y_true))
+    return percentile_intervals(f1_table(kind, y_true, y_pred, n_classes, weights))
+
+
+def grouped_folds(
+    task: TaskData, rows: np.ndarray, folds: int = MAX_FOLDS
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Grouped folds over `rows` (positions into the task), stratified for single-label."""
     groups = np.array(task.groups)[rows]
-    n_splits = min(MAX_FOLDS, len(set(groups)))
+    n_splits = min(folds, len(set(groups)))
     if n_splits < 2:
         return []
     if task.kind == "single":
         splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=SEED)
         with warnings.catch_warnings():  # small classes cannot be in every fold: known, fine
             warnings.simplefilter("ignore", UserWarning)
-            parts = list(splitter.split(np.zeros(len(rows)), y[rows], groups))
+            parts = list(splitter.split(np.zeros(len(rows)), task.target()[rows], groups))
     else:
         parts = GroupKFold(n_splits=n_splits).split(np.zeros(len(rows)), groups=groups)
     return [(rows[a], rows[b]) for a, b in parts]
 
 
-def fit(
-    task: TaskData,
-    model: str,
-    rows: np.ndarray,
-    texts: np.ndarray,
-    y: np.ndarray,
-    memory: str | None = None,
-):
-    """The model fitted on `rows`, its grid searched by grouped CV within them."""
-    estimator, grid = candidates(task.kind, memory=memory)[model]
-    folds = _folds(task, rows, y) if grid else []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        if folds and _every_fold_fits(task, folds, y):
-            local = {r: i for i, r in enumerate(rows)}
-            cv = [
-                (np.array([local[r] for r in a]), np.array([local[r] for r in b])) for a, b in folds
-            ]
-            search = GridSearchCV(
-                estimator, grid, cv=cv, scoring="f1_macro", error_score=np.nan, refit=True
-            )
-            search.fit(list(texts[rows]), y[rows])
-            return search.best_estimator_, search.best_params_
-        fitted = clone(estimator).fit(list(texts[rows]), y[rows])
-        return fitted, {}
+class Learner(ABC):
+    """A family of models for one kind of task: fit on rows, predict rows, score predictions."""
+
+    @abstractmethod
+    def names(self) -> list[str]:
+        """The models, floors first."""
+
+    @abstractmethod
+    def fit(self, task: TaskData, name: str, rows: np.ndarray) -> tuple[Any, dict]:
+        """The named model fitted on `rows` (its grid searched within them) and its params."""
+
+    def predict(self, fitted: Any, task: TaskData, rows: np.ndarray) -> list:
+        return list(fitted.predict([task.texts[r] for r in rows]))
+
+    @abstractmethod
+    def score(
+        self,
+        task: TaskData,
+        name: str,
+        evaluation: str,
+        rows: np.ndarray,
+        predicted: list,
+        params: dict,
+    ) -> Scores:
+        """Metrics, intervals and per-class figures of predictions for `rows`."""
+
+
+class TextClassifiers(Learner):
+    """The floors and TF-IDF models of models.py, for single- and multi-label tasks. With
+    `memory` (a cache folder), TF-IDF features are reused across a grid instead of refitted."""
+
+    def __init__(self, kind: str, memory: str | None = None) -> None:
+        self.kind = kind
+        self.memory = memory
+
+    def names(self) -> list[str]:
+        return list(candidates(self.kind))
+
+    def fit(self, task: TaskData, name: str, rows: np.ndarray) -> tuple[Any, dict]:
+        """The model fitted on `rows`, its grid searched by grouped CV within them."""
+        estimator, grid = candidates(task.kind, memory=self.memory)[name]
+        texts, y = task.texts, task.target()
+        folds = grouped_folds(task, rows) if grid else []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            if folds and _every_fold_fits(task, folds, y):
+                local = {r: i for i, r in enumerate(rows)}
+                cv = [
+                    (np.array([local[r] for r in a]), np.array([local[r] for r in b]))
+                    for a, b in folds
+                ]
+                search = GridSearchCV(
+                    estimator, grid, cv=cv, scoring="f1_macro", error_score=np.nan, refit=True
+                )
+                search.fit([texts[r] for r in rows], y[rows])
+                return search.best_estimator_, search.best_params_
+            return clone(estimator).fit([texts[r] for r in rows], y[rows]), {}
+
+    def score(
+        self,
+        task: TaskData,
+        name: str,
+        evaluation: str,
+        rows: np.ndarray,
+        predicted: list,
+        params: dict,
+    ) -> Scores:
+        return score(task, name, evaluation, task.target()[rows], np.array(predicted), params)
+
+
+def learner_for(task: TaskData, memory: str | None = None) -> Learner:
+    if task.kind == "spans":
+        from .spans import SpanTaggers  # spans builds on this module
+
+        return SpanTaggers()
+    return TextClassifiers(task.kind, memory)
+
+
+def headline(kind: str) -> str:
+    """The metric that ranks models: exact span F1 for spans, macro-F1 otherwise."""
+    return "exact_f1" if kind == "spans" else "macro_f1"
 
 
 def _every_fold_fits(task: TaskData, folds, y: np.ndarray) -> bool:
@@ -210,45 +279,43 @@ def _every_fold_fits(task: TaskData, folds, y: np.ndarray) -> bool:
     return True
 
 
-def _fit_predict(task, model, train, test, texts, y, memory):
+def _fit_predict(
+    learner: Learner, task: TaskData, name: str, train: np.ndarray, test: np.ndarray
+) -> tuple[list | None, dict]:
     check_no_leakage(task, train, test)
     try:
-        fitted, params = fit(task, model, train, texts, y, memory)
+        fitted, params = learner.fit(task, name, train)
     except ValueError as exc:  # e.g. a single class in the training rows
         return None, {"error": str(exc)}
-    return fitted.predict(list(texts[test])), params
+    return learner.predict(fitted, task, test), params
 
 
 def evaluate(task: TaskData, models: list[str] | None = None) -> list[Scores]:
     """Every model on the fixed split (when train and test exist) and by grouped CV."""
     with tempfile.TemporaryDirectory(prefix="baselines-cache-") as memory:
-        return _evaluate(task, models, memory)
+        learner = learner_for(task, memory)
+        return _evaluate(task, learner, models or learner.names())
 
 
-def _evaluate(task: TaskData, models: list[str] | None, memory: str) -> list[Scores]:
-    texts = np.array(task.texts, dtype=object)
-    y = task.target()
-    names = models or list(candidates(task.kind))
+def _evaluate(task: TaskData, learner: Learner, names: list[str]) -> list[Scores]:
     results = []
     train, test = task.rows("train"), task.rows("test")
     if len(train) and len(test):
         for name in names:
-            predicted, params = _fit_predict(task, name, train, test, texts, y, memory)
+            predicted, params = _fit_predict(learner, task, name, train, test)
             if predicted is not None:
-                results.append(score(task, name, "split", y[test], predicted, params))
-    everything = task.rows(None)
-    folds = _folds(task, everything, y)
+                results.append(learner.score(task, name, "split", test, predicted, params))
+    folds = grouped_folds(task, task.rows(None))
     for name in names:
-        y_true, y_pred, ok = [], [], bool(folds)
+        scored, predictions = [], []
         for fold_train, fold_test in folds:
-            predicted, _ = _fit_predict(task, name, fold_train, fold_test, texts, y, memory)
+            predicted, _ = _fit_predict(learner, task, name, fold_train, fold_test)
             if predicted is None:
-                ok = False
                 break
-            y_true.append(y[fold_test])
-            y_pred.append(predicted)
-        if ok:
-            results.append(
-                score(task, name, "cv", np.concatenate(y_true), np.concatenate(y_pred), {})
-            )
+            scored.append(fold_test)
+            predictions += predicted
+        else:
+            if folds:
+                rows = np.concatenate(scored)
+                results.append(learner.score(task, name, "cv", rows, predictions, {}))
     return results

@@ -17,7 +17,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 SEED = 20251123
-FLOORS = ("majority", "stratified")
+FLOORS = ("majority", "stratified", "lexicon")
 
 
 def tfidf() -> FeatureUnion:

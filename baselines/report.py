@@ -11,11 +11,25 @@ from pathlib import Path
 import numpy as np
 
 from .data import TaskData
-from .evaluate import BOOTSTRAP, Scores
+from .evaluate import BOOTSTRAP, Scores, headline
 from .models import SEED
 
 LIBRARIES = ("scikit-learn", "numpy", "polars", "datasets", "istanbul-talks")
-HEADLINE = "macro_f1"
+METRICS = {
+    "single": ["macro_f1", "micro_f1", "accuracy"],
+    "multi": ["macro_f1", "micro_f1"],
+    "spans": [
+        "exact_precision",
+        "exact_recall",
+        "exact_f1",
+        "overlap_precision",
+        "overlap_recall",
+        "overlap_f1",
+    ],
+}
+
+
+KINDS = {"single": "single-label", "multi": "multi-label", "spans": "spans"}
 
 
 def _version(name: str) -> str:
@@ -25,12 +39,30 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def best(scores: list[Scores], evaluation: str) -> Scores | None:
-    """The best non-floor model by macro-F1 (ties: the name that sorts first)."""
+def best(scores: list[Scores], evaluation: str, kind: str) -> Scores | None:
+    """The best non-floor model by the headline metric (ties: the name that sorts first)."""
     from .models import FLOORS
 
     ranked = [s for s in scores if s.evaluation == evaluation and s.model not in FLOORS]
-    return max(ranked, key=lambda s: (s.metrics[HEADLINE], -ord(s.model[0]))) if ranked else None
+    if not ranked:
+        return None
+    metric = headline(kind)
+    return max(ranked, key=lambda s: (s.metrics[metric], [-ord(c) for c in s.model]))
+
+
+def best_result(task_summary: dict, evaluation: str = "cv") -> dict | None:
+    """The best non-floor result row of a task in results.json, by its headline metric."""
+    from .models import FLOORS
+
+    metric = headline(task_summary["kind"])
+    rows = [
+        r
+        for r in task_summary["results"]
+        if r["evaluation"] == evaluation and r["model"] not in FLOORS
+    ]
+    return max(
+        rows, key=lambda r: (r["metrics"][metric], [-ord(c) for c in r["model"]]), default=None
+    )
 
 
 def results_dict(dataset: str, tasks: list[TaskData], results: dict[str, list[Scores]]) -> dict:
@@ -78,9 +110,9 @@ def results_markdown(summary: dict) -> str:
         "",
     ]
     for name, task in summary["tasks"].items():
-        metrics = ["macro_f1", "micro_f1"] + (["accuracy"] if task["kind"] == "single" else [])
+        metrics = METRICS[task["kind"]]
         lines += [
-            f"## {name} ({task['kind']}-label, {task['n_documents']} documents)",
+            f"## {name} ({KINDS[task['kind']]}, {task['n_documents']} documents)",
             "",
             "| evaluation | model | n | " + " | ".join(metrics) + " |",
             "|---|---|---:|" + "---:|" * len(metrics),
@@ -114,7 +146,7 @@ def plot(task: TaskData, scores: list[Scores], out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    chosen = best(scores, "cv") or best(scores, "split")
+    chosen = best(scores, "cv", task.kind) or best(scores, "split", task.kind)
     if chosen is None:
         return []
     written = []

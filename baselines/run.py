@@ -9,6 +9,7 @@ from rich.progress import Progress
 from . import report
 from .data import TaskData, column_task, load_frames, release_tasks
 from .evaluate import Scores, evaluate
+from .persist import save_best
 
 
 def shipped_release() -> str:
@@ -17,7 +18,15 @@ def shipped_release() -> str:
     return str(files("istanbul_talks.dataset").joinpath("release"))
 
 
-def run_tasks(tasks: list[TaskData], dataset: str, out_dir: Path, progress: bool = True) -> dict:
+def run_tasks(
+    tasks: list[TaskData],
+    dataset: str,
+    out_dir: Path,
+    progress: bool = True,
+    save_models: bool = True,
+) -> dict:
+    """Evaluate every task, write results and plots, and save each task's best model (fitted on
+    every labeled document) under `out_dir/models` for pre-annotations."""
     results: dict[str, list[Scores]] = {}
     with Progress(transient=True, disable=not progress) as bar:
         job = bar.add_task("Baselines", total=len(tasks))
@@ -28,6 +37,8 @@ def run_tasks(tasks: list[TaskData], dataset: str, out_dir: Path, progress: bool
     report.write(summary, out_dir)
     for task in tasks:
         report.plot(task, results[task.name], out_dir)
+        if save_models:
+            save_best(task, results[task.name], out_dir / "models")
     return summary
 
 

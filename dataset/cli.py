@@ -162,6 +162,8 @@ def baselines_command(
     """Train and evaluate the scikit-learn baselines on every task of the dataset."""
     try:
         from istanbul_talks.baselines.data import DataError
+        from istanbul_talks.baselines.evaluate import headline
+        from istanbul_talks.baselines.report import best_result
         from istanbul_talks.baselines.run import run
     except ImportError as exc:
         console.print(
@@ -174,10 +176,8 @@ def baselines_command(
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     for name, task in summary["tasks"].items():
-        cv = [r for r in task["results"] if r["evaluation"] == "cv"]
-        if cv:
-            top = max(cv, key=lambda r: r["metrics"]["macro_f1"])
-            console.print(
-                f"{name}: best cv macro-F1 {top['metrics']['macro_f1']:.3f} ({top['model']})"
-            )
+        top = best_result(task)
+        if top:
+            metric = headline(task["kind"])
+            console.print(f"{name}: best cv {metric} {top['metrics'][metric]:.3f} ({top['model']})")
     console.print(f"results -> {out}/results.md, results.json and plots")

@@ -355,3 +355,54 @@ def test_cli_pull_writes_snapshot_and_tables_then_agreement_reads_them(
     )
     assert shown.returncode == 0, shown.stderr
     assert "krippendorff_alpha" in shown.stdout and "span_f1_exact" in shown.stdout
+
+
+def test_cli_push_attaches_saved_baselines_as_pre_annotations(
+    label_studio, admin, seed_build, tmp_path
+):
+    from istanbul_talks.baselines.data import load_frames, release_tasks
+    from istanbul_talks.baselines.persist import save_model
+    from istanbul_talks.baselines.run import shipped_release
+
+    tasks = {t.name: t for t in release_tasks(load_frames(shipped_release(), "labeled"))}
+    models = tmp_path / "models"
+    save_model(tasks["stance"], "tfidf_logreg", models)
+    save_model(tasks["events"], "bio_logreg", models)
+    _, build_dir = seed_build
+    env = os.environ | {
+        "LABEL_STUDIO_URL": label_studio.url,
+        "LABEL_STUDIO_API_KEY": label_studio.credentials.token,
+    }
+    talks = os.path.join(os.path.dirname(sys.executable), "talks")
+    command = [talks, "annotate", "push", "--build", str(build_dir), "--project", "pre-annotated"]
+    pushed = subprocess.run(
+        [*command, "--model", str(models)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert pushed.returncode == 0, pushed.stderr
+    assert "pre-annotations from baselines-" in pushed.stderr
+    project = find_project(admin, "pre-annotated")
+    stances = set(load_schema().task("stance").label_names)
+    tasks_pushed = list(admin.tasks.list(project=project, fields="all"))
+    assert len(tasks_pushed) == 14
+    for task in tasks_pushed:
+        (prediction,) = admin.predictions.list(task=task.id)
+        assert prediction.model_version.startswith("baselines-")
+        (stance,) = [r["value"]["choices"] for r in prediction.result if r["from_name"] == "stance"]
+        assert len(stance) == 1 and stance[0] in stances
+        body = task.data["body"]
+        for span in (r["value"] for r in prediction.result if r["type"] == "labels"):
+            assert body[span["start"] : span["end"]] == span["text"]
+    missing = subprocess.run(
+        [talks, "annotate", "push", "--build", str(build_dir), "--model", str(tmp_path / "none")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert missing.returncode == 1 and "no saved baseline" in missing.stderr

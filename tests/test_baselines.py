@@ -114,8 +114,15 @@ def test_shipped_release_tasks_come_from_the_schema(tmp_path):
     from istanbul_talks.baselines.run import shipped_release
 
     tasks = release_tasks(load_frames(shipped_release(), "labeled"))
-    assert [t.name for t in tasks] == ["stance", "topics", "events_presence"]
+    assert [t.name for t in tasks] == ["stance", "topics", "events", "events_presence"]
     assert all(len(t.ids) == 14 for t in tasks)
+    events = tasks[2]
+    assert events.kind == "spans" and sum(map(len, events.labels)) == 63
+    assert all(
+        0 <= s < e <= len(body)
+        for body, spans in zip(events.texts, events.labels, strict=True)
+        for s, e, _ in spans
+    )
     stance = tasks[0]
     assert stance.kind == "single" and stance.classes[0] == "optimistic"
     floors = evaluate(stance, ["majority"])
