@@ -22,11 +22,11 @@ from functools import lru_cache
 
 import numpy as np
 from istanbul_talks.annotation.agreement import matched_spans
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import SGDClassifier
-from sklearn.pipeline import Pipeline
 
 from .data import TaskData
 from .evaluate import Learner, Scores, bootstrap_weights, grouped_folds, percentile_intervals
@@ -36,7 +36,7 @@ Span = tuple[int, int, str]
 TOKEN = re.compile(r"\w+(?:['’\-]\w+)*|[^\w\s]")
 ALPHAS = (1e-5, 1e-4, 1e-3)  # SGD regularisation, chosen by grouped CV on train
 INNER_FOLDS = 3  # for the grid: each fold refits the tagger, the costliest step here
-HASH_FEATURES = 2**18
+_HASHER = FeatureHasher(2**18)  # stateless: the same features, the same columns, anywhere
 
 
 def tokens(text: str) -> list[tuple[int, int]]:
@@ -79,12 +79,13 @@ def _shape(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1\1", shape)
 
 
-@lru_cache(maxsize=1024)
-def document_features(text: str, window: int) -> tuple[list[tuple[int, int]], list[dict]]:
-    """Token offsets and features of a text, cached: cross-validation sees each body many
-    times. Callers must not modify what they get."""
+@lru_cache(maxsize=512)
+def document_matrix(text: str, window: int) -> tuple[list[tuple[int, int]], sparse.csr_matrix]:
+    """Token offsets and hashed features (one row per token) of a text. Cached, since
+    cross-validation sees each body many times; rows are hashed per document so that feature
+    dicts never pile up for a whole corpus."""
     offsets = tokens(text)
-    return offsets, token_features(text, offsets, window)
+    return offsets, _HASHER.transform(token_features(text, offsets, window))
 
 
 def token_features(text: str, offsets: list[tuple[int, int]], window: int) -> list[dict]:
@@ -119,33 +120,33 @@ class BIOTagger(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, bodies: Sequence[str], spans: Sequence[Sequence[Span]]) -> BIOTagger:
-        features, tags = [], []
+        matrices, tags = [], []
         for body, gold in zip(bodies, spans, strict=True):
-            offsets, rows = document_features(body, self.window)
-            features += rows
+            offsets, matrix = document_matrix(body, self.window)
+            matrices.append(matrix)
             tags += bio_tags(offsets, gold)
         if len(set(tags)) < 2:  # nothing to learn but "O": predict no spans
-            self.pipeline_ = None
+            self.model_ = None
             return self
-        model = SGDClassifier(
+        self.model_ = SGDClassifier(
             loss="log_loss",
             alpha=self.alpha,
             class_weight="balanced",
             random_state=self.random_state,
         )
-        self.pipeline_ = Pipeline([("features", FeatureHasher(HASH_FEATURES)), ("model", model)])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.pipeline_.fit(features, tags)
+            self.model_.fit(sparse.vstack(matrices, format="csr"), tags)
         return self
 
     def predict(self, bodies: Sequence[str]) -> list[list[Span]]:
-        if self.pipeline_ is None:
+        if self.model_ is None:
             return [[] for _ in bodies]
-        documents = [document_features(body, self.window) for body in bodies]
+        documents = [document_matrix(body, self.window) for body in bodies]
         offsets = [o for o, _ in documents]
-        features = [row for _, rows in documents for row in rows]
-        tags = list(self.pipeline_.predict(features)) if features else []
+        if not sum(map(len, offsets)):
+            return [[] for _ in bodies]
+        tags = list(self.model_.predict(sparse.vstack([m for _, m in documents], format="csr")))
         out, at = [], 0
         for o in offsets:
             out.append(decode(o, tags[at : at + len(o)]))
