@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandera.polars as pa
 import polars as pl
+from istanbul_talks.dataset.schemas import rows_frame
 
 from .schema import LabelSchema
 
@@ -120,12 +121,6 @@ ANNOTATION_QUARANTINE = pa.DataFrameSchema(
 )
 
 
-def empty_frame(contract: pa.DataFrameSchema) -> pl.DataFrame:
-    return pl.DataFrame(schema={name: col.dtype.type for name, col in contract.columns.items()})
-
-
 def frame(rows: list[dict], contract: pa.DataFrameSchema) -> pl.DataFrame:
     """Rows as a frame with the contract's dtypes, validated."""
-    dtypes = {name: col.dtype.type for name, col in contract.columns.items()}
-    data = pl.DataFrame(rows, schema=dtypes, orient="row") if rows else empty_frame(contract)
-    return contract.validate(data, lazy=True)
+    return contract.validate(rows_frame(rows, contract), lazy=True)

@@ -107,13 +107,21 @@ def _decoded(expr: pl.Expr, feature) -> pl.Expr:
     )
 
 
+def document_text(title: str | None, body: str) -> str:
+    """What the document-level models read, in training and in pre-annotation alike: the
+    title, a blank line, the body."""
+    return f"{title or ''}\n\n{body}"
+
+
 def release_tasks(frames: dict[str, pl.DataFrame]) -> list[TaskData]:
     """The tasks of the label schema, from our release's `labeled` config."""
     from istanbul_talks.annotation.schema import load_schema
 
     schema = load_schema()
     frame = _stack(frames)
-    text = (pl.col("title").fill_null("") + "\n\n" + pl.col("body")).alias("_text")
+    text = pl.Series(
+        "_text", [document_text(t, b) for t, b in zip(frame["title"], frame["body"], strict=True)]
+    )
     frame = frame.with_columns(text)
     tasks = []
     for task in schema.tasks:

@@ -14,7 +14,7 @@ from typing import Any
 
 import skops.io as sio
 
-from .data import TaskData
+from .data import TaskData, document_text
 from .evaluate import Scores, learner_for
 from .models import SEED
 
@@ -138,7 +138,7 @@ class BaselinePredictor:
         """Label Studio result items per article; the score is 0 (no calibrated confidence)."""
         from istanbul_talks.annotation.schema import result_items
 
-        texts = [f"{a.get('title') or ''}\n\n{a['body']}" for a in articles]
+        texts = [document_text(a.get("title"), a["body"]) for a in articles]
         bodies = [a["body"] for a in articles]
         labels: list[dict[str, list[str]]] = [{} for _ in articles]
         spans: list[list] = [[] for _ in articles]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 import numpy as np
 
 from .data import TaskData
 from .evaluate import BOOTSTRAP, Scores, headline
-from .models import SEED
+from .models import FLOORS, SEED
 
 LIBRARIES = ("scikit-learn", "numpy", "polars", "datasets", "istanbul-talks")
 METRICS = {
@@ -39,30 +41,27 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def best(scores: list[Scores], evaluation: str, kind: str) -> Scores | None:
-    """The best non-floor model by the headline metric (ties: the name that sorts first)."""
-    from .models import FLOORS
-
-    ranked = [s for s in scores if s.evaluation == evaluation and s.model not in FLOORS]
-    if not ranked:
-        return None
+def _best_of(rows: list, kind: str, model_of: Callable, metrics_of: Callable):
+    """The best non-floor row by the task's headline metric (ties: the name that sorts first)."""
     metric = headline(kind)
-    return max(ranked, key=lambda s: (s.metrics[metric], [-ord(c) for c in s.model]))
+    candidates = [r for r in rows if model_of(r) not in FLOORS]
+    return max(
+        candidates,
+        key=lambda r: (metrics_of(r)[metric], [-ord(c) for c in model_of(r)]),
+        default=None,
+    )
+
+
+def best(scores: list[Scores], evaluation: str, kind: str) -> Scores | None:
+    """The best non-floor model of an evaluation."""
+    rows = [s for s in scores if s.evaluation == evaluation]
+    return _best_of(rows, kind, attrgetter("model"), attrgetter("metrics"))
 
 
 def best_result(task_summary: dict, evaluation: str = "cv") -> dict | None:
-    """The best non-floor result row of a task in results.json, by its headline metric."""
-    from .models import FLOORS
-
-    metric = headline(task_summary["kind"])
-    rows = [
-        r
-        for r in task_summary["results"]
-        if r["evaluation"] == evaluation and r["model"] not in FLOORS
-    ]
-    return max(
-        rows, key=lambda r: (r["metrics"][metric], [-ord(c) for c in r["model"]]), default=None
-    )
+    """The best non-floor result row of a task in results.json."""
+    rows = [r for r in task_summary["results"] if r["evaluation"] == evaluation]
+    return _best_of(rows, task_summary["kind"], itemgetter("model"), itemgetter("metrics"))
 
 
 def results_dict(dataset: str, tasks: list[TaskData], results: dict[str, list[Scores]]) -> dict:
@@ -162,11 +161,7 @@ def plot(task: TaskData, scores: list[Scores], out_dir: Path) -> list[Path]:
             xticks_rotation=45,
         )
         axis.set_title(f"{task.name}: {chosen.model} ({chosen.evaluation})")
-        figure.tight_layout()
-        path = out_dir / f"{task.name}-confusion.png"
-        figure.savefig(path, dpi=100, metadata={"Software": None})
-        plt.close(figure)
-        written.append(path)
+        written.append(_save(figure, out_dir / f"{task.name}-confusion.png"))
     figure, axis = plt.subplots(figsize=(7, 0.4 * len(task.classes) + 1.5))
     f1 = [chosen.per_class[c]["f1"] for c in task.classes]
     axis.barh(np.arange(len(task.classes)), f1)
@@ -174,12 +169,18 @@ def plot(task: TaskData, scores: list[Scores], out_dir: Path) -> list[Path]:
     axis.set_xlim(0, 1)
     axis.set_xlabel("F1")
     axis.set_title(f"{task.name}: per-class F1, {chosen.model} ({chosen.evaluation})")
+    written.append(_save(figure, out_dir / f"{task.name}-per-class-f1.png"))
+    return written
+
+
+def _save(figure, path: Path) -> Path:
+    """Write a figure without the software stamp, so that the same figure gives the same bytes."""
+    import matplotlib.pyplot as plt
+
     figure.tight_layout()
-    path = out_dir / f"{task.name}-per-class-f1.png"
     figure.savefig(path, dpi=100, metadata={"Software": None})
     plt.close(figure)
-    written.append(path)
-    return written
+    return path
 
 
 def write(summary: dict, out_dir: Path) -> None:

@@ -226,6 +226,14 @@ def span_metrics(
     return values
 
 
+def point_metrics(
+    gold: Sequence[Sequence[Span]], predicted: Sequence[Sequence[Span]]
+) -> dict[str, float]:
+    """The span metrics of the documents as they are (each counted once)."""
+    ones = np.ones((1, len(gold)))
+    return {name: float(value[0]) for name, value in span_metrics(gold, predicted, ones).items()}
+
+
 def per_type(
     gold: Sequence[Sequence[Span]], predicted: Sequence[Sequence[Span]], classes: list[str]
 ) -> dict[str, dict[str, float]]:
@@ -265,9 +273,8 @@ class SpanTaggers(Learner):
                 )
                 predicted_out += tagger.predict([task.texts[r] for r in test])
                 gold_out += [task.labels[r] for r in test]
-            ones = np.ones((1, len(gold_out)))
-            metrics = span_metrics(gold_out, predicted_out, ones)
-            pooled[alpha] = (float(metrics["exact_f1"][0]), float(metrics["overlap_f1"][0]))
+            metrics = point_metrics(gold_out, predicted_out)
+            pooled[alpha] = (metrics["exact_f1"], metrics["overlap_f1"])
         best = max(ALPHAS, key=lambda a: (pooled[a], a))  # ties: the stronger regularisation
         return BIOTagger(alpha=best).fit(bodies, gold), {"alpha": best}
 
@@ -281,8 +288,7 @@ class SpanTaggers(Learner):
         params: dict,
     ) -> Scores:
         gold = [task.labels[r] for r in rows]
-        ones = np.ones((1, len(rows)))
-        metrics = {k: float(v[0]) for k, v in span_metrics(gold, predicted, ones).items()}
+        metrics = point_metrics(gold, predicted)
         resampled = span_metrics(gold, predicted, bootstrap_weights(len(rows)))
         return Scores(
             name,

@@ -56,6 +56,7 @@ from .schemas import (
     DEDUPED_ARTICLE,
     QUARANTINE,
     RAW_DUMP,
+    rows_frame,
     validate_or_quarantine,
 )
 from .split import split_text
@@ -184,13 +185,8 @@ def _process(path: Path, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome
     )
 
 
-def _frame(rows: list[dict], schema) -> pl.DataFrame:
-    dtypes = {name: col.dtype.type for name, col in schema.columns.items()}
-    return pl.DataFrame(rows, schema=dtypes, orient="row") if rows else pl.DataFrame(schema=dtypes)
-
-
 def _arrow_schema(schema) -> pa.Schema:
-    return _frame([], schema).to_arrow().schema
+    return rows_frame([], schema).to_arrow().schema
 
 
 def _process_chunk(chunk: _Chunk) -> _ChunkResult:
@@ -198,10 +194,12 @@ def _process_chunk(chunk: _Chunk) -> _ChunkResult:
     outcomes = [_process(path, chunk.raw_dir, entry) for path, entry in chunk.dumps]
     by_dump = {o.account.dump_id: o.account for o in outcomes}
     quarantine = [row for o in outcomes for row in o.quarantine]
-    raw = RAW_DUMP.validate(_frame([o.raw_row for o in outcomes if o.raw_row], RAW_DUMP), lazy=True)
+    raw = RAW_DUMP.validate(
+        rows_frame([o.raw_row for o in outcomes if o.raw_row], RAW_DUMP), lazy=True
+    )
     raw.write_parquet(chunk.parts / f"dumps-{chunk.index:06d}.parquet", compression="lz4")
     rows = [row for o in outcomes for row in o.articles]
-    frame = _frame(rows, ARTICLE)
+    frame = rows_frame(rows, ARTICLE)
     frame = frame.with_columns(
         pl.Series("language", detect_languages(frame["body"].to_list()), dtype=pl.String)
     )
@@ -398,7 +396,7 @@ def build(
             for name in sorted(set(entries) - used)
         ]
         quarantine = QUARANTINE.validate(
-            _frame(corpus.quarantine, QUARANTINE).sort(
+            rows_frame(corpus.quarantine, QUARANTINE).sort(
                 ["path", "stage", "char_start", "reason"], nulls_last=False
             ),
             lazy=True,

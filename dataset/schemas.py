@@ -134,9 +134,10 @@ QUARANTINE = pa.DataFrameSchema(
 )
 
 
-def empty(schema: pa.DataFrameSchema) -> pl.DataFrame:
-    """A zero-row frame with the schema's columns and dtypes."""
-    return pl.DataFrame(schema={name: col.dtype.type for name, col in schema.columns.items()})
+def rows_frame(rows: list[dict], schema: pa.DataFrameSchema) -> pl.DataFrame:
+    """Rows as a frame with the schema's columns and dtypes (zero rows when there are none)."""
+    dtypes = {name: col.dtype.type for name, col in schema.columns.items()}
+    return pl.DataFrame(rows, schema=dtypes, orient="row") if rows else pl.DataFrame(schema=dtypes)
 
 
 def validate_or_quarantine(

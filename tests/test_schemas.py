@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from istanbul_talks.dataset.build import _frame
 from istanbul_talks.dataset.layouts import LayoutError, _check_anchored
-from istanbul_talks.dataset.schemas import ARTICLE, ContractError, validate_or_quarantine
+from istanbul_talks.dataset.schemas import (
+    ARTICLE,
+    ContractError,
+    rows_frame,
+    validate_or_quarantine,
+)
 
 
 def _row(**overrides) -> dict:
@@ -43,7 +47,7 @@ def test_failing_rows_are_split_off_with_every_failed_check():
         _row(article_id="d-01", position=1, role="sidebar", n_words=3),
         _row(article_id="d-02", position=2, body="   ", body_spans=[{"start": 5, "end": 5}]),
     ]
-    good, failures = validate_or_quarantine(_frame(rows, ARTICLE), ARTICLE)
+    good, failures = validate_or_quarantine(rows_frame(rows, ARTICLE), ARTICLE)
     assert good["article_id"].to_list() == ["d-00"]
     reasons = dict(failures.iter_rows())
     assert set(reasons) == {1, 2}
@@ -53,13 +57,13 @@ def test_failing_rows_are_split_off_with_every_failed_check():
 
 
 def test_a_schema_error_is_a_contract_error_not_quarantine():
-    frame = _frame([_row()], ARTICLE).drop("language")
+    frame = rows_frame([_row()], ARTICLE).drop("language")
     with pytest.raises(ContractError, match="Article table broke its schema"):
         validate_or_quarantine(frame, ARTICLE)
 
 
 def test_dtypes_are_exact():
-    frame = _frame([_row()], ARTICLE).with_columns(pl.col("position").cast(pl.Int32))
+    frame = rows_frame([_row()], ARTICLE).with_columns(pl.col("position").cast(pl.Int32))
     with pytest.raises(ContractError, match="position"):
         validate_or_quarantine(frame, ARTICLE)
 
