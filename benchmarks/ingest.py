@@ -18,16 +18,18 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from dumpgen import generate  # noqa: E402
+from dumpgen import generate, generate_articles  # noqa: E402
 
 WORK = HERE / "_work"
-CHILD = """
+SAMPLER = """
 import json, os, sys, threading, time
 from pathlib import Path
-from istanbul_talks.dataset.build import build
 
 def tree_rss_mb(root):
     # Resident memory of the build and every process below it (workers, forkserver).
@@ -48,7 +50,8 @@ def tree_rss_mb(root):
         return False
     return sum(v for p, v in rss.items() if under(p)) / 2**20, rss.get(root, 0) / 2**20
 
-if __name__ == "__main__":
+def sampled(work):
+    # work()'s result, seconds and peak resident MB (this process, and with its children).
     peak = {"tree": 0.0, "main": 0.0}
     stop = threading.Event()
     def sample():
@@ -58,9 +61,19 @@ if __name__ == "__main__":
             stop.wait(0.2)
     threading.Thread(target=sample, daemon=True).start()
     start = time.perf_counter()
-    result = build(Path(sys.argv[1]), Path(sys.argv[2]), workers=int(sys.argv[3]))
+    result = work()
     seconds = time.perf_counter() - start
     stop.set()
+    return result, seconds, peak
+"""
+
+BUILD_CHILD = SAMPLER + """
+from istanbul_talks.dataset.build import build
+
+if __name__ == "__main__":
+    result, seconds, peak = sampled(
+        lambda: build(Path(sys.argv[1]), Path(sys.argv[2]), workers=int(sys.argv[3]))
+    )
     totals = result.report["totals"]
     print(json.dumps({
         "seconds": seconds,
@@ -71,6 +84,47 @@ if __name__ == "__main__":
     }))
 """
 
+CLUSTER_CHILD = SAMPLER + """
+import hashlib, multiprocessing
+import numpy as np
+import pyarrow.parquet as pq
+from istanbul_talks.dataset.dedupe import DedupeConfig, cluster, signatures
+
+CONFIG = DedupeConfig()
+
+def sign(job):
+    # What a build worker does per chunk: signatures and content hashes of its bodies.
+    path, group = job
+    table = pq.ParquetFile(path).read_row_group(group)
+    bodies = table["body"].to_pylist()
+    hashes = [hashlib.sha256(b.encode()).hexdigest() for b in bodies]
+    return table["article_id"].to_pylist(), hashes, signatures(bodies, CONFIG)
+
+def sign_all(path, sig_path, workers):
+    ids, hashes = [], []
+    groups = pq.ParquetFile(path).num_row_groups
+    pool = multiprocessing.get_context("forkserver").Pool(workers)
+    with open(sig_path, "wb") as out, pool:
+        for part_ids, part_hashes, sigs in pool.imap(sign, [(path, g) for g in range(groups)]):
+            ids += part_ids
+            hashes += part_hashes
+            out.write(np.ascontiguousarray(sigs).tobytes())
+    return ids, hashes
+
+if __name__ == "__main__":
+    path, sig_path, workers = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    (ids, hashes), sign_s, sign_peak = sampled(lambda: sign_all(path, sig_path, workers))
+    sigs = np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(len(ids), CONFIG.num_perm))
+    clusters, cluster_s, cluster_peak = sampled(lambda: cluster(ids, hashes, sigs, CONFIG))
+    print(json.dumps({
+        "articles": len(ids),
+        "clusters": len(set(clusters)),
+        "signatures_s": sign_s,
+        "cluster_s": cluster_s,
+        "peak_rss_mb": max(sign_peak["main"], cluster_peak["main"]),
+        "tree_peak_rss_mb": max(sign_peak["tree"], cluster_peak["tree"]),
+    }))
+"""
 
 def corpus(size: int) -> Path:
     folder = WORK / f"dumps-{size}"
@@ -88,24 +142,85 @@ def read_only(folder: Path) -> tuple[float, int]:
     return time.perf_counter() - start, total
 
 
-def build_once(folder: Path, workers: int) -> dict:
+def in_fresh_process(code: str, *args: object) -> dict:
+    """Run a child script in a new interpreter; its last output line is a JSON result."""
     script = WORK / "child.py"
-    script.write_text(CHILD)
-    out = WORK / f"out-{folder.name}"
+    script.write_text(code)
     proc = subprocess.run(
-        [sys.executable, str(script), str(folder), str(out), str(workers)],
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, str(script), *map(str, args)], check=True, capture_output=True, text=True
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def build_once(folder: Path, workers: int) -> dict:
+    return in_fresh_process(BUILD_CHILD, folder, WORK / f"out-{folder.name}", workers)
+
+
+def articles_corpus(count: int) -> Path:
+    path = WORK / f"articles-{count}.parquet"
+    if not path.exists():
+        print(f"generating {count} articles ...", flush=True)
+        generate_articles(path.with_suffix(".tmp"), count, seed=0)
+        path.with_suffix(".tmp").rename(path)
+    return path
+
+
+def read_bodies(path: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    file = pq.ParquetFile(path)
+    total = sum(
+        pc.sum(pc.binary_length(file.read_row_group(g, columns=["body"])["body"])).as_py()
+        for g in range(file.num_row_groups)
+    )
+    return time.perf_counter() - start, total
+
+
+def clustering(count: int, repeats: int, workers: int) -> dict:
+    """Near-duplicate clustering of `count` generated articles: signatures (both cores, as the
+    build's workers compute them), then LSH, verification and components (one process)."""
+    path = articles_corpus(count)
+    read_bodies(path)
+    reads, runs = [], []
+    for _ in range(repeats):
+        reads.append(read_bodies(path)[0])
+        runs.append(in_fresh_process(CLUSTER_CHILD, path, WORK / "signatures.u32", workers))
+        print(
+            f"  {count} articles: signatures {runs[-1]['signatures_s']:.1f} s, clustering "
+            f"{runs[-1]['cluster_s']:.1f} s, read {reads[-1]:.2f} s",
+            flush=True,
+        )
+    (WORK / "signatures.u32").unlink(missing_ok=True)
+    sign = statistics.median(r["signatures_s"] for r in runs)
+    clus = statistics.median(r["cluster_s"] for r in runs)
+    read = statistics.median(reads)
+    return {
+        "articles": count,
+        "mb": round(read_bodies(path)[1] / 1e6, 1),
+        "clusters": runs[0]["clusters"],
+        "signatures_s": round(sign, 2),
+        "cluster_s": round(clus, 2),
+        "total_s": round(statistics.median(r["signatures_s"] + r["cluster_s"] for r in runs), 2),
+        "read_s": round(read, 3),
+        "total_to_read_ratio": round((sign + clus) / read, 1),
+        "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs)),
+        "tree_peak_rss_mb": round(max(r["tree_peak_rss_mb"] for r in runs)),
+        "repeats": repeats,
+        "workers": workers,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--cluster-articles",
+        type=int,
+        nargs="*",
+        default=[1_000_000],
+        help="article counts for the clustering benchmark (none: skip it)",
+    )
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     rows = []
@@ -149,7 +264,22 @@ def main() -> None:
             f"{r['build_mb_per_s']} | {r['read_mb_per_s']} | {r['build_to_read_ratio']} | "
             f"{r['articles_per_s']} | {r['peak_rss_mb']} | {r['tree_peak_rss_mb']} |"
         )
-    (WORK / "ingest.json").write_text(json.dumps(rows, indent=1) + "\n")
+    clusters = [clustering(n, args.repeats, args.workers) for n in args.cluster_articles]
+    if clusters:
+        print(
+            "\n| articles | MB | clusters | signatures s | clustering s | total s | read s "
+            "| total/read | peak RSS MB | peak RSS MB (with workers) |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in clusters:
+        print(
+            f"| {r['articles']} | {r['mb']} | {r['clusters']} | {r['signatures_s']} | "
+            f"{r['cluster_s']} | {r['total_s']} | {r['read_s']} | {r['total_to_read_ratio']} | "
+            f"{r['peak_rss_mb']} | {r['tree_peak_rss_mb']} |"
+        )
+    (WORK / "ingest.json").write_text(
+        json.dumps({"build": rows, "clustering": clusters}, indent=1) + "\n"
+    )
 
 
 if __name__ == "__main__":

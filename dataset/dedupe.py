@@ -236,73 +236,142 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return best
 
 
+def band_keys(sigs: np.ndarray, config: DedupeConfig) -> np.ndarray:
+    """One 64-bit key per (row, LSH band): rows sharing a key in some band are candidates."""
+    bands, rows = lsh_bands(config.threshold, config.num_perm)
+    keys = np.zeros((len(sigs), bands), dtype=np.uint64)
+    for band in range(bands):
+        for column in range(band * rows, (band + 1) * rows):
+            keys[:, band] = (keys[:, band] * _FNV) ^ np.asarray(sigs[:, column], dtype=np.uint64)
+        keys[:, band] ^= np.uint64(band) << np.uint64(56)  # equal values in two bands never meet
+    return keys
+
+
+def bucket_pairs(members: np.ndarray) -> np.ndarray:
+    """Candidate pairs (a < b) among the ascending rows of one bucket: every pair, or for a
+    bucket over MAX_GROUP_PAIRS rows, its first row with each other (a hub such as a boilerplate
+    text would otherwise cost quadratic time)."""
+    if len(members) <= MAX_GROUP_PAIRS:
+        first, second = np.triu_indices(len(members), 1)
+        return np.stack([members[first], members[second]], axis=1)
+    return np.stack([np.full(len(members) - 1, members[0]), members[1:]], axis=1)
+
+
+def candidate_pairs(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Unique candidate pairs (a < b) from rows' keys in one or more bands (rows ascending):
+    the same pairs as `bucket_pairs` over each bucket, computed for all buckets at once."""
+    order = np.lexsort((rows, keys))
+    keys, rows = keys[order], rows[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for size in np.unique(sizes[sizes > 1]):
+        begins = starts[sizes == size]
+        if size <= MAX_GROUP_PAIRS:
+            first, second = np.triu_indices(size, 1)
+        else:
+            first, second = np.zeros(size - 1, dtype=np.int64), np.arange(1, size)
+        found.append(
+            np.stack([rows[begins[:, None] + first], rows[begins[:, None] + second]], axis=2)
+            .reshape(-1, 2)
+            .astype(np.int64)
+        )
+    return unique_pairs(np.concatenate(found))
+
+
+def unique_pairs(pairs: np.ndarray) -> np.ndarray:
+    """Pairs sorted and without repeats."""
+    if not len(pairs):
+        return pairs.reshape(0, 2).astype(np.int64)
+    return np.unique(pairs.astype(np.int64), axis=0)
+
+
+def similar(
+    pairs: np.ndarray, sigs: np.ndarray, config: DedupeConfig, batch: int = 1 << 16
+) -> np.ndarray:
+    """The pairs whose estimated Jaccard similarity (share of equal bins) reaches the threshold."""
+    need = config.threshold * config.num_perm
+    keep = np.zeros(len(pairs), dtype=bool)
+    for at in range(0, len(pairs), batch):
+        part = pairs[at : at + batch]
+        keep[at : at + batch] = (sigs[part[:, 0]] == sigs[part[:, 1]]).sum(axis=1) >= need
+    return pairs[keep]
+
+
 def near_duplicate_pairs(
     sigs: np.ndarray, config: DedupeConfig, subset: np.ndarray | None = None
-) -> list[tuple[int, int]]:
-    """Pairs of positions in `subset` (default: all rows) whose estimated Jaccard similarity
-    reaches the threshold. `sigs` may be a memory map: it is read one band at a time."""
-    subset = np.arange(len(sigs)) if subset is None else subset
-    n = len(subset)
-    if n < 2:
-        return []
-    bands, rows = lsh_bands(config.threshold, config.num_perm)
-    candidates: set[tuple[int, int]] = set()
-    for band in range(bands):
-        key = np.zeros(n, dtype=np.uint64)
-        for column in sigs[subset, band * rows : (band + 1) * rows].astype(np.uint64).T:
-            key = (key * _FNV) ^ column
-        order = np.argsort(key, kind="stable")
-        sorted_keys = key[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        ends = np.r_[starts[1:], n]
-        for start, end in zip(starts, ends, strict=True):
-            if end - start < 2:
-                continue
-            members = sorted(order[start:end].tolist())
-            if len(members) <= MAX_GROUP_PAIRS:
-                candidates.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
-            else:
-                candidates.update((members[0], b) for b in members[1:])
-    return sorted(
-        (a, b)
-        for a, b in candidates
-        if np.count_nonzero(sigs[subset[a]] == sigs[subset[b]])
-        >= config.threshold * config.num_perm
+) -> np.ndarray:
+    """Pairs (a < b) of positions in `subset` (default: all rows) whose estimated Jaccard
+    similarity reaches the threshold. `sigs` may be a memory map: it is read in slices."""
+    subset = np.arange(len(sigs)) if subset is None else np.asarray(subset, dtype=np.int64)
+    bands, _ = lsh_bands(config.threshold, config.num_perm)
+    keys = np.zeros((len(subset), bands), dtype=np.uint64)
+    for at in range(0, len(subset), 1 << 16):
+        keys[at : at + (1 << 16)] = band_keys(sigs[subset[at : at + (1 << 16)]], config)
+    positions = np.arange(len(subset), dtype=np.int64)
+    pairs = unique_pairs(
+        np.concatenate([candidate_pairs(positions, keys[:, band]) for band in range(bands)])
     )
+    return similar(pairs, _Rows(sigs, subset), config)
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+class _Rows:
+    """sigs[subset[i]] as if it were a table of its own (without copying it)."""
 
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
+    def __init__(self, sigs: np.ndarray, subset: np.ndarray) -> None:
+        self.sigs, self.subset = sigs, subset
 
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+    def __getitem__(self, index: np.ndarray) -> np.ndarray:
+        return self.sigs[self.subset[index]]
+
+
+def exact_duplicate_pairs(content_hashes: list[str] | pl.Series) -> np.ndarray:
+    """(first row, row) for every row whose content hash an earlier row already has."""
+    first = (
+        pl.DataFrame({"hash": content_hashes}, schema={"hash": pl.String})
+        .with_row_index("row")
+        .with_columns(pl.col("row").min().over("hash").alias("first"))
+        .filter(pl.col("row") != pl.col("first"))
+    )
+    return first.select("first", "row").to_numpy().astype(np.int64).reshape(-1, 2)
+
+
+def components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """For each of n rows, the smallest row of its connected component under `pairs`.
+
+    Min-label propagation with pointer jumping, in numpy: each round hooks every pair's larger
+    label onto the smaller, then compresses chains until each label is its own root.
+    """
+    labels = np.arange(n, dtype=np.int64)
+    if not len(pairs):
+        return labels
+    a, b = pairs[:, 0], pairs[:, 1]
+    while True:
+        la, lb = labels[a], labels[b]
+        low = np.minimum(la, lb)
+        if np.array_equal(la, lb):
+            return labels
+        np.minimum.at(labels, la, low)
+        np.minimum.at(labels, lb, low)
+        while True:
+            jumped = labels[labels]
+            if np.array_equal(jumped, labels):
+                break
+            labels = jumped
 
 
 def cluster(
     ids: list[str], content_hashes: list[str], sigs: np.ndarray, config: DedupeConfig
 ) -> list[str]:
     """Cluster id of every row: the id of its cluster's first row."""
-    union = _UnionFind(len(ids))
-    # Exact duplicates first; near-duplicate search then runs on one member per content hash.
-    representatives: dict[str, int] = {}
-    for row, digest in enumerate(content_hashes):
-        if digest in representatives:
-            union.union(representatives[digest], row)
-        else:
-            representatives[digest] = row
-    rows = np.array(sorted(representatives.values()), dtype=np.int64)
-    for a, b in near_duplicate_pairs(sigs, config, rows):
-        union.union(rows[a], rows[b])
-    return [ids[union.find(i)] for i in range(len(ids))]
+    exact = exact_duplicate_pairs(content_hashes)
+    # Near-duplicate search runs on one member (the first) per content hash.
+    duplicate = np.zeros(len(ids), dtype=bool)
+    duplicate[exact[:, 1]] = True
+    rows = np.flatnonzero(~duplicate)
+    near = rows[near_duplicate_pairs(sigs, config, rows)].reshape(-1, 2)
+    roots = components(len(ids), np.concatenate([exact, near]))
+    return np.asarray(ids, dtype=object)[roots].tolist()
 
 
 def mark_clusters(articles: pl.DataFrame, cluster_ids: list[str]) -> pl.DataFrame:
