@@ -1,11 +1,12 @@
 """The build: raw dumps -> RawDump -> split -> Article -> dedupe -> parquet files and a report.
 
-Dumps are handed to worker processes (`workers`, both cores by default) in chunks of
-`CHUNK_DUMPS`, in corpus order. A worker reads and splits each dump of its chunk, validates the
-chunk's RawDump and Article tables against their pandera contracts and writes them as parquet
-parts; it sends back only what the report and deduplication need (per-dump accounts, quarantine
-rows, article ids, hashes, lengths and MinHash signatures), so neither the texts nor memory
-growing with the corpus pass through the parent. Deduplication runs once at the end over the
+Dumps are handed to worker processes (`workers`, both cores by default) in chunks of 250 to
+2,000 dumps (`chunk_size`), in corpus order. A worker reads and splits each dump of its chunk,
+validates the chunk's RawDump and Article tables against their pandera contracts and writes them
+as parquet parts; it sends back only what the report and deduplication need (per-dump accounts,
+quarantine rows, article ids, hashes, lengths and MinHash signatures), so neither the texts nor
+memory growing with the corpus pass through the parent, which appends each chunk's dumps to
+dumps.parquet as it arrives. Deduplication runs once at the end over the
 signatures (kept on disk), and the parts are joined into the output files.
 
 One bad dump never stops the build: it is quarantined with its reason and the report accounts
@@ -29,7 +30,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .dedupe import DedupeConfig, cluster, mark_clusters, signatures
+from .dedupe import (
+    DedupeConfig,
+    cluster_roots,
+    mark_clusters,
+    signatures,
+    stable_cluster_ids,
+)
 from .language import detect_languages
 from .read import (
     ManifestEntry,
@@ -60,12 +67,32 @@ from .schemas import (
     validate_or_quarantine,
 )
 from .split import split_text
+from .state import (
+    SIGNATURES,
+    STATE_DIR,
+    STATE_FILE,
+    PreviousBuild,
+    load_previous,
+    write_state,
+)
 
 PARQUET_COMPRESSION = "zstd"
-CHUNK_DUMPS = 500  # dumps per worker task: large enough that validating a chunk costs little
+# Dumps per worker task: large enough that validating a chunk's tables costs little per dump
+# (pandera runs a query per check), small enough that both workers stay busy to the end.
+CHUNK_DUMPS = (250, 2000)
+CHUNKS_PER_WORKER = 8
 ROW_GROUP_ROWS = {"dumps": 1024, "articles": 4096}  # fixed, so output bytes never depend on chunks
 PARALLEL_FROM = 64  # smaller builds run in-process: starting workers costs more than it saves
-OUTPUTS = ("articles.parquet", "quarantine.parquet", "dumps.parquet", "report.json", "report.md")
+CLUSTER_COLUMNS = ("near_dup_cluster", "is_canonical")  # what deduplication adds to articles
+OUTPUTS = (
+    "articles.parquet",
+    "quarantine.parquet",
+    "dumps.parquet",
+    "report.json",
+    "report.md",
+    f"{STATE_DIR}/{STATE_FILE}",
+    f"{STATE_DIR}/{SIGNATURES}",
+)
 
 
 @dataclass
@@ -264,24 +291,43 @@ class _RowGroupWriter:
 
 
 class _Corpus:
-    """Collects chunk results in corpus order; clusters and joins the parts at the end."""
+    """Collects chunk results in corpus order, writing dumps.parquet as they come; clusters and
+    joins the article parts at the end. Outputs are written in the work folder and moved into
+    place when complete. An incremental build starts from the earlier build's tables."""
 
-    def __init__(self, work: Path, config: DedupeConfig) -> None:
+    def __init__(self, work: Path, config: DedupeConfig, previous: PreviousBuild | None) -> None:
+        self.work = work
         self.config = config
+        self.previous = previous
+        self.dumps = _RowGroupWriter(
+            work / "dumps.parquet", _arrow_schema(RAW_DUMP), ROW_GROUP_ROWS["dumps"]
+        )
         self.parts = work / "parts"
         self.parts.mkdir()
         self.chunks: list[int] = []
         self.signature_path = work / "signatures.u32"
-        self.signature_file = self.signature_path.open("wb")
-        self.ids: list[str] = []
-        self.hashes: list[str] = []
-        self.roles: list[str] = []
-        self.n_words: list[int] = []
-        self.quarantine: list[dict] = []
         self.ledger = DumpLedger(work / "dumps.jsonl")
+        self.kept_apart = 0
+        if previous is None:
+            self.signature_path.touch()
+            self.ids, self.hashes, self.roles, self.n_words = [], [], [], []
+            self.quarantine: list[dict] = []
+        else:
+            shutil.copyfile(previous.signatures, self.signature_path)
+            self.ids, self.hashes = list(previous.ids), list(previous.hashes)
+            self.roles, self.n_words = list(previous.roles), list(previous.n_words)
+            self.quarantine = pl.read_parquet(previous.out_dir / "quarantine.parquet").to_dicts()
+            for dump in previous.accounts:
+                self.ledger.add(dump)
+            for batch in _batches(previous.out_dir / "dumps.parquet"):
+                self.dumps.write(batch)
+        self.signature_file = self.signature_path.open("ab")
 
     def add(self, result: _ChunkResult) -> None:
         self.chunks.append(result.index)
+        part = self.parts / f"dumps-{result.index:06d}.parquet"
+        self.dumps.write(pq.read_table(part))
+        part.unlink()
         self.quarantine += result.quarantine
         for dump in result.accounts:
             self.ledger.add(dump)
@@ -292,7 +338,8 @@ class _Corpus:
         self.n_words += result.n_words
 
     def finish(self, out_dir: Path) -> pl.DataFrame:
-        """Cluster, then join the parts into dumps.parquet and articles.parquet."""
+        """Cluster, join the article parts into articles.parquet, move both tables in place."""
+        self.dumps.close()
         self.signature_file.close()
         n = len(self.ids)
         shape = (n, self.config.num_perm)
@@ -301,48 +348,64 @@ class _Corpus:
             if n
             else np.zeros(shape, np.uint32)
         )
+        roots = cluster_roots(self.hashes, sigs, self.config)
+        earlier = self.previous.clusters if self.previous else None
+        cluster_ids, self.kept_apart = stable_cluster_ids(self.ids, roots, earlier)
         small = pl.DataFrame(
             {"article_id": self.ids, "role": self.roles, "n_words": self.n_words},
             schema={"article_id": pl.String, "role": pl.String, "n_words": pl.Int64},
         )
-        marked = mark_clusters(small, cluster(self.ids, self.hashes, sigs, self.config))
+        marked = mark_clusters(small, cluster_ids, self.previous and self.previous.canonical)
         # The Article columns were validated per chunk; the dedupe stage adds these two.
         DEDUPE_COLUMNS.validate(marked.select(list(DEDUPE_COLUMNS.columns)), lazy=True)
-        dumps = _RowGroupWriter(
-            out_dir / "dumps.parquet", _arrow_schema(RAW_DUMP), ROW_GROUP_ROWS["dumps"]
-        )
         articles = _RowGroupWriter(
-            out_dir / "articles.parquet",
+            self.work / "articles.parquet",
             _arrow_schema(DEDUPED_ARTICLE),
             ROW_GROUP_ROWS["articles"],
         )
+        sources = [self.parts / f"articles-{index:06d}.parquet" for index in self.chunks]
+        if self.previous:
+            sources.insert(0, self.previous.out_dir / "articles.parquet")
         offset = 0
-        for index in self.chunks:
-            dumps.write(pq.read_table(self.parts / f"dumps-{index:06d}.parquet"))
-            part = pl.read_parquet(self.parts / f"articles-{index:06d}.parquet")
-            extra = marked.slice(offset, part.height)
-            offset += part.height
-            part = part.with_columns(extra["near_dup_cluster"], extra["is_canonical"])
-            articles.write(part.to_arrow())
-        dumps.close()
+        for source in sources:
+            for batch in _batches(source):
+                part = pl.from_arrow(batch).drop(CLUSTER_COLUMNS, strict=False)
+                extra = marked.slice(offset, part.height)
+                offset += part.height
+                part = part.with_columns(extra.select(CLUSTER_COLUMNS))
+                articles.write(part.to_arrow())
         articles.close()
+        for name in ("dumps.parquet", "articles.parquet"):
+            os.replace(self.work / name, out_dir / name)
         return marked
+
+
+def _batches(path: Path) -> Iterator[pa.Table]:
+    """A parquet file's rows, one row group at a time (memory stays bounded)."""
+    file = pq.ParquetFile(path)
+    for group in range(file.num_row_groups):
+        yield file.read_row_group(group)
+
+
+def chunk_size(n_dumps: int, workers: int) -> int:
+    """Dumps per worker task: CHUNKS_PER_WORKER tasks per worker, within CHUNK_DUMPS."""
+    low, high = CHUNK_DUMPS
+    return min(high, max(low, n_dumps // (max(workers, 1) * CHUNKS_PER_WORKER)))
 
 
 def _chunks(
     paths: list[Path],
+    rels: dict[Path, str],
     raw_dir: Path,
     entries: dict[str, ManifestEntry],
     parts: Path,
     config: DedupeConfig,
+    size: int,
 ) -> list[_Chunk]:
-    dumps = [
-        (path, entries.get(path.relative_to(raw_dir).as_posix()) or entries.get(path.name))
-        for path in paths
-    ]
+    dumps = [(path, entries.get(rels[path]) or entries.get(path.name)) for path in paths]
     return [
-        _Chunk(index, dumps[start : start + CHUNK_DUMPS], raw_dir, parts, config)
-        for index, start in enumerate(range(0, len(dumps), CHUNK_DUMPS))
+        _Chunk(index, dumps[start : start + size], raw_dir, parts, config)
+        for index, start in enumerate(range(0, len(dumps), size))
     ]
 
 
@@ -353,14 +416,17 @@ def build(
     config: DedupeConfig | None = None,
     progress: bool = False,
     workers: int | None = None,
+    incremental: bool = False,
 ) -> BuildResult:
     """Build clean article records from every dump under raw_dir (default: the shipped ones).
 
     Without `out_dir` the outputs go to a temporary folder and are loaded into the result.
+    `incremental` adds to the build already in out_dir: only dumps it has not accounted for
+    are split; earlier articles keep their ids and clusters, and new articles come after them.
     """
     if out_dir is None:
         with tempfile.TemporaryDirectory() as tmp:
-            result = build(raw_dir, Path(tmp), manifest, config, progress, workers)
+            result = build(raw_dir, Path(tmp), manifest, config, progress, workers, incremental)
             for name in ("articles", "quarantine", "dumps"):
                 result._table(name)
             result.report  # noqa: B018 -- load it before the folder goes
@@ -373,24 +439,39 @@ def build(
     warnings: list[str] = []
     if manifest is not None:
         entries, warnings = read_manifest(Path(manifest))
-    # Corpus order: by dump id, so article ids and cluster ids do not depend on folder layout.
-    paths.sort(key=lambda p: (dump_id_of(p), p.relative_to(raw_dir).as_posix()))
-    paths, clashes = _unique_dump_ids(paths, raw_dir)
+    previous = load_previous(out_dir, config) if incremental else None
+    known = previous.paths if previous else {}
+    rels = {path: path.relative_to(raw_dir).as_posix() for path in paths}
+    if previous:
+        warnings += _changed_since(previous, paths, rels, raw_dir)
+        paths = [p for p in paths if rels[p] not in known]
+        skipped = [f for f in skipped if f.path not in known]
+    # Corpus order: by dump id, so article ids and cluster ids do not depend on folder layout
+    # (an incremental build's new dumps come after the earlier ones).
+    paths.sort(key=lambda p: (dump_id_of(p), rels[p]))
+    paths, clashes = _unique_dump_ids(paths, rels, {d: p for p, d in known.items()})
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
-        corpus = _Corpus(work, config)
+        corpus = _Corpus(work, config, previous)
         corpus.quarantine += [failure_row(f) for f in skipped + clashes]
         for unread in _unread(skipped, "skipped", raw_dir) + _unread(
             clashes, "quarantined", raw_dir
         ):
             corpus.ledger.add(unread)
-        chunks = _chunks(paths, raw_dir, entries, corpus.parts, config)
+        workers = workers or min(2, os.cpu_count() or 1)
+        size = chunk_size(len(paths), workers)
+        chunks = _chunks(paths, rels, raw_dir, entries, corpus.parts, config, size)
         for result in _run(chunks, len(paths), workers, progress):
             corpus.add(result)
         marked = corpus.finish(out_dir)
         corpus.ledger.close()
-        used = {k for p in paths for k in (p.relative_to(raw_dir).as_posix(), p.name)}
+        if corpus.kept_apart:
+            warnings.append(
+                f"new articles link {corpus.kept_apart} near-duplicate cluster(s) of the earlier "
+                "build to another one; they keep their ids (a full build would merge them)"
+            )
+        used = set(rels.values()) | {p.name for p in paths} | {Path(p).name for p in known}
         warnings += [
             f"manifest names {name!r}, which is not among the dumps"
             for name in sorted(set(entries) - used)
@@ -411,10 +492,27 @@ def build(
         }
         summary = build_report(corpus.ledger, marked, quarantine, settings, warnings)
         write_report(summary, corpus.ledger, out_dir)
+        write_state(out_dir, corpus.signature_path, config, marked.height)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary["problem_files"] = corpus.ledger.problems
     return BuildResult(out_dir, summary)
+
+
+def _changed_since(
+    previous: PreviousBuild, paths: list[Path], rels: dict[Path, str], raw_dir: Path
+) -> list[str]:
+    """Warnings for dumps an earlier build read whose size has changed since: an incremental
+    build keeps what it built from them."""
+    sizes = {a.path: a.n_bytes for a in previous.accounts}
+    changed = [
+        rels[p] for p in paths if rels[p] in sizes and p.stat().st_size != sizes[rels[p]]
+    ]
+    return [
+        f"{rel} changed since the earlier build and was not read again; build without "
+        "--incremental to use its new text"
+        for rel in changed
+    ]
 
 
 def _unread(failures: list[ReadFailure], status: str, raw_dir: Path) -> list[DumpAccount]:
@@ -430,13 +528,16 @@ def _unread(failures: list[ReadFailure], status: str, raw_dir: Path) -> list[Dum
     ]
 
 
-def _unique_dump_ids(paths: list[Path], raw_dir: Path) -> tuple[list[Path], list[ReadFailure]]:
-    """Two files with the same name in different folders would share a dump id: keep the first."""
-    seen: dict[str, str] = {}
+def _unique_dump_ids(
+    paths: list[Path], rels: dict[Path, str], taken: dict[str, str] | None = None
+) -> tuple[list[Path], list[ReadFailure]]:
+    """Two files with the same name in different folders would share a dump id: keep the first
+    (or the one an earlier build already used: `taken`, dump id -> path)."""
+    seen: dict[str, str] = dict(taken or {})
     keep: list[Path] = []
     clashes: list[ReadFailure] = []
     for path in paths:
-        rel = path.relative_to(raw_dir).as_posix()
+        rel = rels[path]
         dump_id = dump_id_of(path)
         if dump_id in seen:
             clashes.append(
@@ -454,10 +555,9 @@ def _unique_dump_ids(paths: list[Path], raw_dir: Path) -> tuple[list[Path], list
 
 
 def _run(
-    chunks: list[_Chunk], n_dumps: int, workers: int | None, progress: bool
+    chunks: list[_Chunk], n_dumps: int, workers: int, progress: bool
 ) -> Iterator[_ChunkResult]:
     """Process the chunks, results in order, in worker processes when there are enough dumps."""
-    workers = workers or min(2, os.cpu_count() or 1)
     if workers <= 1 or n_dumps < PARALLEL_FROM or not _main_is_importable():
         yield from _progress(map(_process_chunk, chunks), n_dumps, progress)
         return

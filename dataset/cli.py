@@ -48,13 +48,28 @@ def build_command(
     workers: Annotated[
         int, typer.Option(min=0, help="Processes that split dumps (0: up to 2 cores).")
     ] = 0,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            help="Add to the build already in --out: split only dumps it has not seen; earlier "
+            "articles keep their ids and near-duplicate clusters."
+        ),
+    ] = False,
 ) -> None:
     """Split raw dumps into clean, validated article records and write a report."""
     from .build import build
 
     try:
         config = DedupeConfig(threshold=near_dup_threshold, shingle=shingle)
-        result = build(raw, out, manifest, config, progress=progress, workers=workers or None)
+        result = build(
+            raw,
+            out,
+            manifest,
+            config,
+            progress=progress,
+            workers=workers or None,
+            incremental=incremental,
+        )
     except (FileNotFoundError, NotADirectoryError, ManifestError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -76,7 +91,7 @@ def build_command(
         console.print(f"... and {unbuilt - MAX_LISTED} more files; see {out}/report.md")
     for warning in result.summary["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    if result.articles.height == 0:
+    if t["articles_kept"] == 0:
         console.print("[red]error:[/red] no article could be built; see report.md")
         raise typer.Exit(1)
     _publish_when_labeled(out)

@@ -10,7 +10,8 @@ Only the signatures (a small fixed-size array per article) are needed to cluster
 can compute them where it splits and never hold all bodies at once.
 
 The cluster id is the id of the cluster's first member in corpus order (dump id, then
-position), so it does not depend on how the work was spread over processes; the canonical
+position), so it does not depend on how the work was spread over processes (an incremental
+build keeps the ids of the clusters it already had: see `stable_cluster_ids`); the canonical
 member is the longest body (the most complete telling), then the page's main article, then the
 smallest id.
 """
@@ -360,32 +361,72 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
             labels = jumped
 
 
+def cluster_roots(content_hashes: list[str], sigs: np.ndarray, config: DedupeConfig) -> np.ndarray:
+    """For every row, the first row (in corpus order) of its cluster: rows sharing a content
+    hash, or linked by a chain of near-duplicate pairs."""
+    exact = exact_duplicate_pairs(content_hashes)
+    # Near-duplicate search runs on one member (the first) per content hash.
+    duplicate = np.zeros(len(content_hashes), dtype=bool)
+    duplicate[exact[:, 1]] = True
+    rows = np.flatnonzero(~duplicate)
+    near = rows[near_duplicate_pairs(sigs, config, rows)].reshape(-1, 2)
+    return components(len(content_hashes), np.concatenate([exact, near]))
+
+
+def stable_cluster_ids(
+    ids: list[str], roots: np.ndarray, previous: list[str] | None = None
+) -> tuple[list[str], int]:
+    """Cluster ids from roots, and how many clusters of an earlier build were kept apart.
+
+    Without `previous`, a row's cluster id is its root's id. With the cluster ids of the first
+    rows from an earlier build (an incremental build appends rows), those rows keep their ids
+    and a new row joins the cluster of its root; so a new article that links two old clusters
+    joins the first one and the other keeps its id (counted in the second value).
+    """
+    labels = np.asarray(ids, dtype=object)[roots]
+    if not previous:
+        return labels.tolist(), 0
+    known = len(previous)
+    old = np.asarray(previous, dtype=object)
+    joined = roots[known:] < known
+    labels[:known] = old
+    labels[known:][joined] = old[roots[known:][joined]]
+    kept_apart = (
+        pl.DataFrame({"root": roots[:known], "old": previous})
+        .group_by("root")
+        .agg(pl.col("old").n_unique() - 1)["old"]
+        .sum()
+    )
+    return labels.tolist(), int(kept_apart)
+
+
 def cluster(
     ids: list[str], content_hashes: list[str], sigs: np.ndarray, config: DedupeConfig
 ) -> list[str]:
     """Cluster id of every row: the id of its cluster's first row."""
-    exact = exact_duplicate_pairs(content_hashes)
-    # Near-duplicate search runs on one member (the first) per content hash.
-    duplicate = np.zeros(len(ids), dtype=bool)
-    duplicate[exact[:, 1]] = True
-    rows = np.flatnonzero(~duplicate)
-    near = rows[near_duplicate_pairs(sigs, config, rows)].reshape(-1, 2)
-    roots = components(len(ids), np.concatenate([exact, near]))
-    return np.asarray(ids, dtype=object)[roots].tolist()
+    return stable_cluster_ids(ids, cluster_roots(content_hashes, sigs, config))[0]
 
 
-def mark_clusters(articles: pl.DataFrame, cluster_ids: list[str]) -> pl.DataFrame:
+def mark_clusters(
+    articles: pl.DataFrame, cluster_ids: list[str], canonical_before: list[bool] | None = None
+) -> pl.DataFrame:
     """Add `near_dup_cluster` and `is_canonical` (longest body, then main, then smallest id);
-    rows keep their order."""
+    rows keep their order. `canonical_before` (the first rows' flags from an earlier build)
+    keeps an earlier canonical member canonical, so labels made on it stay in the release."""
+    before = list(canonical_before or [])
+    before += [False] * (articles.height - len(before))
     return (
-        articles.with_columns(pl.Series("near_dup_cluster", cluster_ids, dtype=pl.String))
+        articles.with_columns(
+            pl.Series("near_dup_cluster", cluster_ids, dtype=pl.String),
+            pl.Series("_before", before, dtype=pl.Boolean),
+        )
         .with_row_index("_order")
         .with_columns((pl.col("role") != "main").alias("_not_main"))
         .sort(
-            ["near_dup_cluster", "n_words", "_not_main", "article_id"],
-            descending=[False, True, False, False],
+            ["near_dup_cluster", "_before", "n_words", "_not_main", "article_id"],
+            descending=[False, True, True, False, False],
         )
         .with_columns((pl.int_range(pl.len()).over("near_dup_cluster") == 0).alias("is_canonical"))
         .sort("_order")
-        .drop("_order", "_not_main")
+        .drop("_order", "_not_main", "_before")
     )

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -86,9 +87,10 @@ def discover(raw_dir: Path) -> tuple[list[Path], list[ReadFailure]]:
         raise NotADirectoryError(f"--raw {raw_dir} is not a folder")
     dumps: list[Path] = []
     skipped: list[ReadFailure] = []
-    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
-        rel = path.relative_to(raw_dir).as_posix()
-        if path.name.lower().endswith(SUPPORTED_SUFFIXES) and not path.name.startswith("."):
+    for rel in sorted(_files(str(raw_dir)), key=lambda rel: rel.split("/")):  # as Paths sort
+        path = raw_dir / rel
+        name = path.name
+        if name.lower().endswith(SUPPORTED_SUFFIXES) and not name.startswith("."):
             dumps.append(path)
         else:
             skipped.append(
@@ -100,6 +102,17 @@ def discover(raw_dir: Path) -> tuple[list[Path], list[ReadFailure]]:
                 )
             )
     return dumps, skipped
+
+
+def _files(root: str, prefix: str = "") -> Iterator[str]:
+    """Relative paths ('/'-separated) of the files under root; os.scandir, not pathlib, since
+    a corpus may hold hundreds of thousands of files."""
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                yield from _files(entry.path, f"{prefix}{entry.name}/")
+            elif entry.is_file():
+                yield prefix + entry.name
 
 
 def decode(data: bytes) -> Decoded:

@@ -208,6 +208,25 @@ def _dump_dict(d: DumpAccount) -> dict:
     }
 
 
+def account_from_dict(entry: dict) -> DumpAccount:
+    """A report.json entry back as the account it was written from."""
+    return DumpAccount(
+        dump_id=entry["dump_id"],
+        path=entry["path"],
+        status=entry["status"],
+        encoding=entry["encoding"],
+        layout=entry["layout"],
+        n_bytes=entry["bytes"],
+        n_chars=entry["chars"],
+        chars=entry["chars_by_category"],
+        boilerplate_rules=entry["boilerplate_chars_by_rule"],
+        quarantine_reasons=entry["quarantined_chars_by_reason"],
+        undecodable_bytes=entry["undecodable_bytes"],
+        articles_found=entry["articles_found"],
+        articles_kept=entry["articles_kept"],
+    )
+
+
 _PLACEHOLDER = "\u0000dumps\u0000"
 
 

@@ -1,0 +1,123 @@
+"""What a build keeps so that a later `talks build --incremental` can add dumps to it.
+
+Beside its outputs a build writes `state/`: the MinHash signature of every article (in
+articles.parquet order, `num_perm` uint32 each) and `build.json` with the near-duplicate
+settings. An incremental build reads those, the previous report's per-dump entries and the
+previous articles' ids, hashes and clusters, splits only the dumps it has not seen, and
+clusters the new articles against all signatures without reading any old text again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from .dedupe import DedupeConfig
+from .report import DumpAccount, account_from_dict
+
+STATE_DIR = "state"
+SIGNATURES = "signatures.u32"
+STATE_FILE = "build.json"
+STATE_VERSION = 1
+
+
+class StateError(ValueError):
+    """An incremental build cannot continue the build in this folder (the message says why)."""
+
+
+@dataclass
+class PreviousBuild:
+    """An earlier build in the output folder, as far as an incremental build needs it."""
+
+    out_dir: Path
+    accounts: list[DumpAccount]  # report entries, in build order
+    ids: list[str]
+    hashes: list[str]
+    roles: list[str]
+    n_words: list[int]
+    clusters: list[str]
+    canonical: list[bool]
+
+    @property
+    def signatures(self) -> Path:
+        return self.out_dir / STATE_DIR / SIGNATURES
+
+    @property
+    def paths(self) -> dict[str, str]:
+        """Relative path -> dump id of every file the earlier build accounted for."""
+        return {a.path: a.dump_id for a in self.accounts}
+
+
+def _settings(config: DedupeConfig) -> dict:
+    return {
+        "version": STATE_VERSION,
+        "near_duplicate_threshold": config.threshold,
+        "near_duplicate_shingle_words": config.shingle,
+        "minhash_permutations": config.num_perm,
+    }
+
+
+def load_previous(out_dir: Path, config: DedupeConfig) -> PreviousBuild | None:
+    """The build already in out_dir, or None when there is none (the first build)."""
+    articles = out_dir / "articles.parquet"
+    if not articles.exists():
+        return None
+    state = out_dir / STATE_DIR / STATE_FILE
+    if not state.exists() or not (out_dir / "report.json").exists():
+        raise StateError(
+            f"{out_dir} holds a build without {STATE_DIR}/{STATE_FILE} (made before incremental "
+            "builds, or partly deleted); build it again without --incremental"
+        )
+    settings = json.loads(state.read_text(encoding="utf-8"))
+    wanted = _settings(config)
+    if settings != {**settings, **wanted} or settings.get("version") != STATE_VERSION:
+        raise StateError(
+            f"{out_dir} was built with {settings}, this build asks for {wanted}; near-duplicate "
+            "settings must match to add to a build: build again without --incremental"
+        )
+    table = pl.read_parquet(
+        articles,
+        columns=[
+            "article_id",
+            "content_sha256",
+            "role",
+            "n_words",
+            "near_dup_cluster",
+            "is_canonical",
+        ],
+    )
+    expected = table.height * config.num_perm * 4
+    size = (out_dir / STATE_DIR / SIGNATURES).stat().st_size
+    if size != expected:
+        raise StateError(
+            f"{out_dir}/{STATE_DIR}/{SIGNATURES} holds {size} bytes, {expected} expected for "
+            f"{table.height} articles; build again without --incremental"
+        )
+    report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    return PreviousBuild(
+        out_dir,
+        [account_from_dict(entry) for entry in report["dumps"]],
+        table["article_id"].to_list(),
+        table["content_sha256"].to_list(),
+        table["role"].to_list(),
+        table["n_words"].to_list(),
+        table["near_dup_cluster"].to_list(),
+        table["is_canonical"].to_list(),
+    )
+
+
+def write_state(out_dir: Path, signatures: Path, config: DedupeConfig, n_articles: int) -> None:
+    """Move the build's signature file into out_dir/state and record its settings."""
+    folder = out_dir / STATE_DIR
+    folder.mkdir(exist_ok=True)
+    if signatures.stat().st_size != n_articles * config.num_perm * np.dtype(np.uint32).itemsize:
+        raise StateError(f"signature file {signatures} does not match {n_articles} articles")
+    os.replace(signatures, folder / SIGNATURES)
+    (folder / STATE_FILE).write_text(
+        json.dumps(_settings(config), indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
