@@ -96,19 +96,22 @@ def push_command(
     ] = True,
 ) -> None:
     """Create the project if missing and import canonical articles not yet imported."""
+    from istanbul_talks.dataset.build import read_table
+
     from .client import AnnotateError
     from .push import DEFAULT_PROJECT, push
 
-    path = build / "articles.parquet"
-    if not path.exists():
-        raise _fail(FileNotFoundError(f"{path} not found: run `talks build` first"))
+    try:
+        articles = read_table(build, "articles")
+    except FileNotFoundError as exc:
+        raise _fail(exc) from exc
     predictor = _predictor(model) if predictions else None
     if predictor:
         console.print(f"pre-annotations from {predictor.model_version}")
     try:
         result = push(
             _client(url, data_dir),
-            pl.read_parquet(path),
+            articles,
             project or DEFAULT_PROJECT,
             predictor=predictor,
         )

@@ -95,6 +95,19 @@ OUTPUTS = (
 )
 
 
+def read_table(out_dir: Path, name: str, columns: list[str] | None = None) -> pl.DataFrame:
+    """A build's table: `NAME.parquet`, or the parts in `NAME/` that a distributed build wrote
+    (in corpus order)."""
+    single = Path(out_dir) / f"{name}.parquet"
+    if single.exists():
+        return pl.read_parquet(single, columns=columns)
+    if not (Path(out_dir) / name).is_dir():
+        raise FileNotFoundError(f"{single} not found: run `talks build --out {out_dir}` first")
+    frame = pl.read_parquet(Path(out_dir) / name / "*.parquet")
+    order = [c for c in ("dump_id", "position", "path") if c in frame.columns]
+    return frame.sort(order[:2]).select(columns or frame.columns)
+
+
 @dataclass
 class BuildResult:
     """The report's summary (totals, settings, clusters, warnings, first problem files), and
@@ -114,7 +127,7 @@ class BuildResult:
 
     def _table(self, name: str) -> pl.DataFrame:
         if name not in self._cache:
-            self._cache[name] = pl.read_parquet(self.out_dir / f"{name}.parquet")
+            self._cache[name] = read_table(self.out_dir, name)
         return self._cache[name]
 
     @property
@@ -216,15 +229,29 @@ def _arrow_schema(schema) -> pa.Schema:
     return rows_frame([], schema).to_arrow().schema
 
 
-def _process_chunk(chunk: _Chunk) -> _ChunkResult:
-    """Split a chunk's dumps, validate its tables, write its parquet parts (in a worker)."""
-    outcomes = [_process(path, chunk.raw_dir, entry) for path, entry in chunk.dumps]
+@dataclass
+class ChunkTables:
+    """What splitting a batch of dumps produced: validated tables and what the report and
+    deduplication need."""
+
+    accounts: list[DumpAccount]
+    quarantine: list[dict]
+    dumps: pl.DataFrame  # RawDump rows
+    articles: pl.DataFrame  # Article rows
+    signatures: np.ndarray  # one MinHash signature per article row
+
+
+def split_chunk(
+    dumps: list[tuple[Path, ManifestEntry | None]], raw_dir: Path, config: DedupeConfig
+) -> ChunkTables:
+    """Read and split dumps, validate their tables, detect languages, compute signatures: the
+    stage every engine runs on its share of the dumps."""
+    outcomes = [_process(path, raw_dir, entry) for path, entry in dumps]
     by_dump = {o.account.dump_id: o.account for o in outcomes}
     quarantine = [row for o in outcomes for row in o.quarantine]
     raw = RAW_DUMP.validate(
         rows_frame([o.raw_row for o in outcomes if o.raw_row], RAW_DUMP), lazy=True
     )
-    raw.write_parquet(chunk.parts / f"dumps-{chunk.index:06d}.parquet", compression="lz4")
     rows = [row for o in outcomes for row in o.articles]
     frame = rows_frame(rows, ARTICLE)
     frame = frame.with_columns(
@@ -251,16 +278,30 @@ def _process_chunk(chunk: _Chunk) -> _ChunkResult:
         move_to_quarantine(by_dump[bad["dump_id"]], chars, "article failed validation")
     for dump_id in articles["dump_id"]:
         by_dump[dump_id].articles_kept += 1
+    return ChunkTables(
+        [o.account for o in outcomes],
+        quarantine,
+        raw,
+        articles,
+        signatures(articles["body"].to_list(), config),
+    )
+
+
+def _process_chunk(chunk: _Chunk) -> _ChunkResult:
+    """split_chunk, then write the tables as parquet parts (in a local worker)."""
+    tables = split_chunk(chunk.dumps, chunk.raw_dir, chunk.config)
+    tables.dumps.write_parquet(chunk.parts / f"dumps-{chunk.index:06d}.parquet", compression="lz4")
+    articles = tables.articles
     articles.write_parquet(chunk.parts / f"articles-{chunk.index:06d}.parquet", compression="lz4")
     return _ChunkResult(
         chunk.index,
-        [o.account for o in outcomes],
-        quarantine,
+        tables.accounts,
+        tables.quarantine,
         articles["article_id"].to_list(),
         articles["content_sha256"].to_list(),
         articles["role"].to_list(),
         articles["n_words"].to_list(),
-        signatures(articles["body"].to_list(), chunk.config),
+        tables.signatures,
     )
 
 
@@ -394,19 +435,112 @@ def chunk_size(n_dumps: int, workers: int) -> int:
 
 
 def _chunks(
-    paths: list[Path],
-    rels: dict[Path, str],
+    dumps: list[tuple[Path, ManifestEntry | None]],
     raw_dir: Path,
-    entries: dict[str, ManifestEntry],
     parts: Path,
     config: DedupeConfig,
     size: int,
 ) -> list[_Chunk]:
-    dumps = [(path, entries.get(rels[path]) or entries.get(path.name)) for path in paths]
     return [
         _Chunk(index, dumps[start : start + size], raw_dir, parts, config)
         for index, start in enumerate(range(0, len(dumps), size))
     ]
+
+
+@dataclass
+class Inputs:
+    """The dumps a build reads, in corpus order, and the files it only accounts for."""
+
+    raw_dir: Path
+    manifest: Path | None
+    paths: list[Path]
+    rels: dict[Path, str]
+    entries: dict[str, ManifestEntry]
+    skipped: list[ReadFailure]  # not dumps
+    clashes: list[ReadFailure]  # a dump id already taken
+    warnings: list[str]
+    known: dict[str, str]  # files an earlier build accounted for: path -> dump id
+
+    @property
+    def dump_ids(self) -> dict[Path, str]:
+        return {path: dump_id_of(path) for path in self.paths}
+
+    def dumps(self) -> list[tuple[Path, ManifestEntry | None]]:
+        """Each dump with its manifest entry (by relative path, or else by file name)."""
+        return [
+            (path, self.entries.get(self.rels[path]) or self.entries.get(path.name))
+            for path in self.paths
+        ]
+
+    def unread_rows(self) -> list[dict]:
+        return [failure_row(f) for f in self.skipped + self.clashes]
+
+    def unread_accounts(self) -> list[DumpAccount]:
+        return _unread(self.skipped, "skipped", self.raw_dir) + _unread(
+            self.clashes, "quarantined", self.raw_dir
+        )
+
+    def unused_manifest_entries(self) -> list[str]:
+        used = set(self.rels.values()) | {p.name for p in self.paths}
+        used |= {Path(p).name for p in self.known} | set(self.known)
+        return [
+            f"manifest names {name!r}, which is not among the dumps"
+            for name in sorted(set(self.entries) - used)
+        ]
+
+
+def plan_inputs(
+    raw_dir: Path | None, manifest: Path | None, previous: PreviousBuild | None = None
+) -> Inputs:
+    """Find the dumps under raw_dir (default: the shipped ones), read the manifest, leave out
+    what an earlier build already accounted for, and put the rest in corpus order."""
+    raw_dir = Path(raw_dir) if raw_dir else shipped_raw_dir()
+    paths, skipped = discover(raw_dir)
+    entries: dict[str, ManifestEntry] = {}
+    warnings: list[str] = []
+    if manifest is not None:
+        entries, warnings = read_manifest(Path(manifest))
+    known = previous.paths if previous else {}
+    rels = {path: path.relative_to(raw_dir).as_posix() for path in paths}
+    if previous:
+        warnings += _changed_since(previous, paths, rels)
+        paths = [p for p in paths if rels[p] not in known]
+        skipped = [f for f in skipped if f.path not in known]
+    # Corpus order: by dump id, so article ids and cluster ids do not depend on folder layout
+    # (an incremental build's new dumps come after the earlier ones).
+    paths.sort(key=lambda p: (dump_id_of(p), rels[p]))
+    paths, clashes = _unique_dump_ids(paths, rels, {d: p for p, d in known.items()})
+    return Inputs(raw_dir, manifest, paths, rels, entries, skipped, clashes, warnings, known)
+
+
+def write_outputs(
+    out_dir: Path,
+    ledger: DumpLedger,
+    quarantine_rows: list[dict],
+    marked: pl.DataFrame,
+    inputs: Inputs,
+    config: DedupeConfig,
+    warnings: list[str] | None = None,
+) -> dict:
+    """quarantine.parquet, report.json and report.md (any engine); returns the summary."""
+    quarantine = QUARANTINE.validate(
+        rows_frame(quarantine_rows, QUARANTINE).sort(
+            ["path", "stage", "char_start", "reason"], nulls_last=False
+        ),
+        lazy=True,
+    )
+    quarantine.write_parquet(out_dir / "quarantine.parquet", compression=PARQUET_COMPRESSION)
+    settings = {
+        "raw": "shipped dumps" if inputs.raw_dir == shipped_raw_dir() else str(inputs.raw_dir),
+        "manifest": str(inputs.manifest) if inputs.manifest else None,
+        "near_duplicate_threshold": config.threshold,
+        "near_duplicate_shingle_words": config.shingle,
+        "minhash_permutations": config.num_perm,
+    }
+    warnings = inputs.warnings + inputs.unused_manifest_entries() + list(warnings or [])
+    summary = build_report(ledger, marked, quarantine, settings, warnings)
+    write_report(summary, ledger, out_dir)
+    return summary
 
 
 def build(
@@ -431,67 +565,33 @@ def build(
                 result._table(name)
             result.report  # noqa: B018 -- load it before the folder goes
             return result
-    raw_dir = Path(raw_dir) if raw_dir else shipped_raw_dir()
     out_dir = Path(out_dir)
     config = config or DedupeConfig()
-    paths, skipped = discover(raw_dir)
-    entries: dict[str, ManifestEntry] = {}
-    warnings: list[str] = []
-    if manifest is not None:
-        entries, warnings = read_manifest(Path(manifest))
     previous = load_previous(out_dir, config) if incremental else None
-    known = previous.paths if previous else {}
-    rels = {path: path.relative_to(raw_dir).as_posix() for path in paths}
-    if previous:
-        warnings += _changed_since(previous, paths, rels, raw_dir)
-        paths = [p for p in paths if rels[p] not in known]
-        skipped = [f for f in skipped if f.path not in known]
-    # Corpus order: by dump id, so article ids and cluster ids do not depend on folder layout
-    # (an incremental build's new dumps come after the earlier ones).
-    paths.sort(key=lambda p: (dump_id_of(p), rels[p]))
-    paths, clashes = _unique_dump_ids(paths, rels, {d: p for p, d in known.items()})
+    inputs = plan_inputs(raw_dir, manifest, previous)
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
         corpus = _Corpus(work, config, previous)
-        corpus.quarantine += [failure_row(f) for f in skipped + clashes]
-        for unread in _unread(skipped, "skipped", raw_dir) + _unread(
-            clashes, "quarantined", raw_dir
-        ):
+        corpus.quarantine += inputs.unread_rows()
+        for unread in inputs.unread_accounts():
             corpus.ledger.add(unread)
         workers = workers or min(2, os.cpu_count() or 1)
-        size = chunk_size(len(paths), workers)
-        chunks = _chunks(paths, rels, raw_dir, entries, corpus.parts, config, size)
-        for result in _run(chunks, len(paths), workers, progress):
+        size = chunk_size(len(inputs.paths), workers)
+        chunks = _chunks(inputs.dumps(), inputs.raw_dir, corpus.parts, config, size)
+        for result in _run(chunks, len(inputs.paths), workers, progress):
             corpus.add(result)
         marked = corpus.finish(out_dir)
         corpus.ledger.close()
+        warnings = []
         if corpus.kept_apart:
             warnings.append(
                 f"new articles link {corpus.kept_apart} near-duplicate cluster(s) of the earlier "
                 "build to another one; they keep their ids (a full build would merge them)"
             )
-        used = set(rels.values()) | {p.name for p in paths} | {Path(p).name for p in known}
-        warnings += [
-            f"manifest names {name!r}, which is not among the dumps"
-            for name in sorted(set(entries) - used)
-        ]
-        quarantine = QUARANTINE.validate(
-            rows_frame(corpus.quarantine, QUARANTINE).sort(
-                ["path", "stage", "char_start", "reason"], nulls_last=False
-            ),
-            lazy=True,
+        summary = write_outputs(
+            out_dir, corpus.ledger, corpus.quarantine, marked, inputs, config, warnings
         )
-        quarantine.write_parquet(out_dir / "quarantine.parquet", compression=PARQUET_COMPRESSION)
-        settings = {
-            "raw": "shipped dumps" if raw_dir == shipped_raw_dir() else str(raw_dir),
-            "manifest": str(manifest) if manifest else None,
-            "near_duplicate_threshold": config.threshold,
-            "near_duplicate_shingle_words": config.shingle,
-            "minhash_permutations": config.num_perm,
-        }
-        summary = build_report(corpus.ledger, marked, quarantine, settings, warnings)
-        write_report(summary, corpus.ledger, out_dir)
         write_state(out_dir, corpus.signature_path, config, marked.height)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -500,7 +600,7 @@ def build(
 
 
 def _changed_since(
-    previous: PreviousBuild, paths: list[Path], rels: dict[Path, str], raw_dir: Path
+    previous: PreviousBuild, paths: list[Path], rels: dict[Path, str]
 ) -> list[str]:
     """Warnings for dumps an earlier build read whose size has changed since: an incremental
     build keeps what it built from them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,11 @@ app = typer.Typer(
 console = Console(stderr=True)
 DEFAULT_OUT = Path("out")
 MAX_LISTED = 20  # files listed on the terminal; the report lists them all
+
+
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
 
 
 @app.callback()
@@ -55,21 +61,43 @@ def build_command(
             "articles keep their ids and near-duplicate clusters."
         ),
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(help="local: this machine's cores; ray: Ray Data (local or real cluster)."),
+    ] = Engine.local,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster to join with --engine ray (e.g. ray://head:10001, or auto); "
+            "default: RAY_ADDRESS, or else a local cluster on this machine."
+        ),
+    ] = None,
 ) -> None:
     """Split raw dumps into clean, validated article records and write a report."""
     from .build import build
 
     try:
         config = DedupeConfig(threshold=near_dup_threshold, shingle=shingle)
-        result = build(
-            raw,
-            out,
-            manifest,
-            config,
-            progress=progress,
-            workers=workers or None,
-            incremental=incremental,
-        )
+        if engine is Engine.ray:
+            if incremental:
+                raise ValueError("--incremental runs on the local engine only")
+            from .distributed import EngineError, build_on_ray
+
+            try:
+                result = build_on_ray(raw, out, manifest, config, address, progress)
+            except EngineError as exc:
+                console.print(f"[red]error:[/red] {exc}")
+                raise typer.Exit(2) from exc
+        else:
+            result = build(
+                raw,
+                out,
+                manifest,
+                config,
+                progress=progress,
+                workers=workers or None,
+                incremental=incremental,
+            )
     except (FileNotFoundError, NotADirectoryError, ManifestError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

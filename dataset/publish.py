@@ -138,10 +138,12 @@ def publish(
 ) -> Release:
     """Write the release folder for a build (`talks build` output) and its labels: a snapshot
     file or a folder of snapshots (default: the package's reference labels)."""
-    articles_path = Path(build_dir) / "articles.parquet"
-    if not articles_path.exists():
-        raise PublishError(f"{articles_path} not found: run `talks build` first")
-    articles = pl.read_parquet(articles_path).filter(pl.col("is_canonical"))
+    from .build import read_table
+
+    try:
+        articles = read_table(Path(build_dir), "articles").filter(pl.col("is_canonical"))
+    except FileNotFoundError as exc:
+        raise PublishError(str(exc)) from exc
     return write_release(articles, Path(build_dir), Path(out_dir), labels)
 
 
@@ -151,11 +153,10 @@ def labels_for(build_dir: Path) -> bool:
     from istanbul_talks.annotation.pull import load_snapshot
     from istanbul_talks.annotation.reference import reference_snapshot
 
-    canonical = set(
-        pl.read_parquet(Path(build_dir) / "articles.parquet").filter(pl.col("is_canonical"))[
-            "article_id"
-        ]
-    )
+    from .build import read_table
+
+    articles = read_table(Path(build_dir), "articles", ["article_id", "is_canonical"])
+    canonical = set(articles.filter(pl.col("is_canonical"))["article_id"])
     labeled = {task["data"].get("article_id") for task in load_snapshot(reference_snapshot())}
     return bool(labeled) and labeled <= canonical
 

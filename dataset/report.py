@@ -99,7 +99,7 @@ class DumpLedger:
         self.problems: list[dict] = []  # the first files that were not built
 
     def add(self, dump: DumpAccount) -> None:
-        entry = _dump_dict(dump)
+        entry = account_dict(dump)
         self._file.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
         self.count += 1
         built = dump.status == "built"
@@ -190,7 +190,7 @@ def build_report(
     }
 
 
-def _dump_dict(d: DumpAccount) -> dict:
+def account_dict(d: DumpAccount) -> dict:
     return {
         "dump_id": d.dump_id,
         "path": d.path,

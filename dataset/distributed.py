@@ -1,0 +1,315 @@
+"""`talks build --engine ray`: the build's stage functions on Ray Data, for corpora that outgrow
+one machine.
+
+- Splitting is a map over the dump files: batches of dumps go through `split_chunk`, the same
+  function the local workers run (read, split, validate, language, signatures).
+- Near-duplicate clustering: exact duplicates are grouped by content hash; every other article's
+  MinHash band keys are grouped by the engine, and each bucket's candidate pairs are verified
+  where the bucket lands (`bucket_pairs`, `similar`). The verified pairs are few, so their
+  connected components are found on the driver (`components`), as are cluster ids and canonical
+  members (`stable_cluster_ids`, `mark_clusters`).
+- Output: `articles/` and `dumps/` are parquet files partitioned by the engine; quarantine,
+  report.json and report.md are written as by a local build.
+
+The articles, clusters, canonical members and report equal a local build's on the same input;
+only the row order and partitioning of articles/ and dumps/ differ. Every node must see the raw
+folder and the output folder at the same path (a shared filesystem), and have this package
+installed. Incremental builds are local only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from .build import BuildResult, Inputs, plan_inputs, split_chunk, write_outputs
+from .dedupe import (
+    DedupeConfig,
+    band_keys,
+    bucket_pairs,
+    components,
+    lsh_bands,
+    mark_clusters,
+    similar,
+    stable_cluster_ids,
+    unique_pairs,
+)
+from .read import ManifestEntry
+from .report import DumpLedger, account_dict, account_from_dict
+from .schemas import DEDUPE_COLUMNS
+
+INSTALL_HINT = "pip install 'istanbul-talks[distributed]'"
+BATCH_DUMPS = 500  # dumps per map task
+POSITION_BITS = 20  # an article's key: dump index << POSITION_BITS | position (corpus order)
+PAIRS = pa.schema([("a", pa.int64()), ("b", pa.int64())])
+
+
+class EngineError(RuntimeError):
+    """The distributed engine cannot run (Ray missing, or the cluster cannot be reached)."""
+
+
+def _ipc(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    return buffer.getvalue()
+
+
+def _frames(batch: pa.Table, column: str) -> pl.DataFrame:
+    return pl.concat([pl.read_ipc(io.BytesIO(b)) for b in batch[column].to_pylist()])
+
+
+def _resolve(value):
+    """Values handed to map functions through the object store arrive as references."""
+    import ray
+
+    return ray.get(value) if isinstance(value, ray.ObjectRef) else value
+
+
+def _split_batch(batch: pa.Table, raw_dir: str, config: DedupeConfig) -> pa.Table:
+    """Map: a batch of dump files -> one row holding its accounts, quarantine rows, dumps and
+    articles (with each article's key and signature)."""
+    rows = batch.to_pylist()
+    dumps = [
+        (
+            Path(row["path"]),
+            ManifestEntry(row["url"], row["crawled_at"], row["site"]) if row["entry"] else None,
+        )
+        for row in rows
+    ]
+    tables = split_chunk(dumps, Path(raw_dir), DedupeConfig(**config))
+    index = {row["dump_id"]: row["index"] for row in rows}
+    articles = tables.articles.with_columns(
+        (
+            pl.col("dump_id").replace_strict(index, return_dtype=pl.Int64) * (1 << POSITION_BITS)
+            + pl.col("position")
+        ).alias("key"),
+        pl.Series("signature", [s.tobytes() for s in tables.signatures], dtype=pl.Binary),
+    )
+    return pa.table(
+        {
+            "first": [rows[0]["index"]],
+            "accounts": [json.dumps([account_dict(a) for a in tables.accounts])],
+            "quarantine": [json.dumps(tables.quarantine)],
+            "dumps": [_ipc(tables.dumps)],
+            "articles": [_ipc(articles)],
+        }
+    )
+
+
+def _articles_of(batch: pa.Table) -> pa.Table:
+    return _frames(batch, "articles").to_arrow()
+
+
+def _dumps_of(batch: pa.Table) -> pa.Table:
+    return _frames(batch, "dumps").to_arrow()
+
+
+def _exact_pairs(group: pa.Table) -> pa.Table:
+    """Group of one content hash: (first key, key) for every later article."""
+    keys = np.sort(group["key"].to_numpy())
+    return pa.table({"a": np.full(len(keys) - 1, keys[0]), "b": keys[1:]}, schema=PAIRS)
+
+
+def _band_rows(batch: pa.Table, config: dict, duplicates) -> pa.Table:
+    """Map: (band key, article key, signature) per band of every article that is not an exact
+    duplicate of an earlier one (those are linked by their hash)."""
+    config_ = DedupeConfig(**config)
+    keys = batch["key"].to_numpy()
+    keep = ~np.isin(keys, _resolve(duplicates))
+    keys = keys[keep]
+    blobs = batch["signature"].filter(pa.array(keep))
+    sigs = np.frombuffer(b"".join(blobs.to_pylist()), dtype=np.uint32).reshape(len(keys), -1)
+    bands = band_keys(sigs, config_)
+    n_bands = bands.shape[1]
+    return pa.table(
+        {
+            "band_key": bands.reshape(-1).view(np.int64),
+            "key": np.repeat(keys, n_bands),
+            "signature": pa.array(np.repeat(np.asarray(blobs.to_pylist(), dtype=object), n_bands)),
+        }
+    )
+
+
+def _verified_pairs(group: pa.Table, config: dict) -> pa.Table:
+    """One band bucket: its candidate pairs (as `near_duplicate_pairs` forms them), verified."""
+    config_ = DedupeConfig(**config)
+    if group.num_rows < 2:
+        return PAIRS.empty_table()
+    order = np.argsort(group["key"].to_numpy(), kind="stable")
+    keys = group["key"].to_numpy()[order]
+    blobs = [group["signature"][int(i)].as_py() for i in order]
+    sigs = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(keys), -1)
+    pairs = similar(bucket_pairs(np.arange(len(keys))), sigs, config_)
+    return pa.table({"a": keys[pairs[:, 0]], "b": keys[pairs[:, 1]]}, schema=PAIRS)
+
+
+def _with_clusters(batch: pa.Table, marked) -> pa.Table:
+    clusters = _resolve(marked)
+    frame = pl.from_arrow(batch).drop("key", "signature")
+    return frame.join(clusters, on="article_id", how="left").to_arrow()
+
+
+def _pairs(dataset) -> np.ndarray:
+    found = [t for t in dataset.iter_batches(batch_format="pyarrow") if t.num_rows]
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    table = pa.concat_tables(found)
+    return np.stack([table["a"].to_numpy(), table["b"].to_numpy()], axis=1)
+
+
+def connect(address: str | None) -> None:
+    """Join the Ray cluster at `address` ("auto": the one this machine belongs to), or start a
+    local one on this machine's cores when there is no address."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise EngineError(f"the ray engine needs Ray: {INSTALL_HINT}") from exc
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    except (ConnectionError, RuntimeError) as exc:
+        raise EngineError(f"cannot reach the Ray cluster at {address!r}: {exc}") from exc
+
+
+def build_on_ray(
+    raw_dir: Path | None,
+    out_dir: Path,
+    manifest: Path | None = None,
+    config: DedupeConfig | None = None,
+    address: str | None = None,
+    progress: bool = False,
+) -> BuildResult:
+    """The build of `build.build`, run on Ray Data (see the module docstring)."""
+    connect(address)
+    import ray
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = progress
+    if not progress:  # Ray Data logs every stage it starts; keep the terminal for the summary
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+    config = config or DedupeConfig()
+    settings = asdict(config)
+    inputs = plan_inputs(raw_dir, manifest)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    try:
+        split = _split(inputs, settings).materialize()
+        ledger = DumpLedger(work / "dumps.jsonl")
+        quarantine = inputs.unread_rows()
+        for account in inputs.unread_accounts():
+            ledger.add(account)
+        for row in sorted(
+            split.select_columns(["first", "accounts", "quarantine"]).take_all(),
+            key=lambda r: r["first"],
+        ):
+            for entry in json.loads(row["accounts"]):
+                ledger.add(account_from_dict(entry))
+            quarantine += json.loads(row["quarantine"])
+        ledger.close()
+        articles = split.map_batches(_articles_of, batch_format="pyarrow", batch_size=1)
+        articles = articles.materialize()
+        marked = _clusters(articles, config, settings)
+        marked_ref = ray.put(marked.select(["article_id", "near_dup_cluster", "is_canonical"]))
+        for name, dataset in (
+            (
+                "articles",
+                articles.map_batches(
+                    _with_clusters, batch_format="pyarrow", fn_kwargs={"marked": marked_ref}
+                ),
+            ),
+            ("dumps", split.map_batches(_dumps_of, batch_format="pyarrow", batch_size=1)),
+        ):
+            dataset.write_parquet(str(work / name))
+            shutil.rmtree(out_dir / name, ignore_errors=True)
+            os.replace(work / name, out_dir / name)
+        summary = write_outputs(out_dir, ledger, quarantine, marked, inputs, config)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    summary["problem_files"] = ledger.problems
+    return BuildResult(out_dir, summary)
+
+
+def _split(inputs: Inputs, settings: dict):
+    import ray
+
+    items = [
+        {
+            "index": index,
+            "path": str(path),
+            "dump_id": inputs.dump_ids[path],
+            "entry": entry is not None,
+            "url": entry.url if entry else None,
+            "crawled_at": entry.crawled_at if entry else None,
+            "site": entry.site if entry else None,
+        }
+        for index, (path, entry) in enumerate(inputs.dumps())
+    ]
+    blocks = max(1, -(-len(items) // BATCH_DUMPS))
+    return ray.data.from_items(items, override_num_blocks=blocks).map_batches(
+        _split_batch,
+        batch_format="pyarrow",
+        batch_size=BATCH_DUMPS,
+        fn_kwargs={"raw_dir": str(inputs.raw_dir), "config": settings},
+    )
+
+
+def _clusters(articles, config: DedupeConfig, settings: dict) -> pl.DataFrame:
+    """Cluster ids and canonical flags of every article, in corpus order."""
+    import ray
+
+    facts = (
+        pl.from_arrow(
+            pa.concat_tables(
+                list(
+                    articles.select_columns(["key", "article_id", "role", "n_words"]).iter_batches(
+                        batch_format="pyarrow"
+                    )
+                )
+            )
+        ).sort("key")
+        if articles.count()
+        else pl.DataFrame(
+            schema={
+                "key": pl.Int64,
+                "article_id": pl.String,
+                "role": pl.String,
+                "n_words": pl.Int64,
+            }
+        )
+    )
+    keys = facts["key"].to_numpy()
+    exact = _pairs(
+        articles.select_columns(["key", "content_sha256"])
+        .groupby("content_sha256")
+        .map_groups(_exact_pairs, batch_format="pyarrow")
+    )
+    duplicates = ray.put(np.unique(exact[:, 1]))
+    lsh_bands(config.threshold, config.num_perm)  # fail early on bad settings, on the driver
+    near = _pairs(
+        articles.select_columns(["key", "signature"])
+        .map_batches(
+            _band_rows,
+            batch_format="pyarrow",
+            fn_kwargs={"config": settings, "duplicates": duplicates},
+        )
+        .groupby("band_key")
+        .map_groups(_verified_pairs, batch_format="pyarrow", fn_kwargs={"config": settings})
+    )
+    pairs = unique_pairs(np.searchsorted(keys, np.concatenate([exact, near])))
+    roots = components(len(keys), pairs)
+    ids, _ = stable_cluster_ids(facts["article_id"].to_list(), roots)
+    marked = mark_clusters(facts.drop("key"), ids)
+    DEDUPE_COLUMNS.validate(marked.select(list(DEDUPE_COLUMNS.columns)), lazy=True)
+    return marked

@@ -1,0 +1,83 @@
+"""`talks build --engine ray` on a real local Ray cluster of two nodes (one CPU each): its
+articles, clusters, canonical members, quarantine and report equal the local build's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import polars as pl
+import pytest
+from istanbul_talks.dataset.build import build, read_table
+from istanbul_talks.dataset.cli import app
+from istanbul_talks.dataset.read import shipped_raw_dir
+from typer.testing import CliRunner
+
+from .conftest import load_benchmark_module
+
+ray = pytest.importorskip("ray", reason="the ray engine needs istanbul-talks[distributed]")
+cluster_utils = pytest.importorskip("ray.cluster_utils")
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A head node and one worker node, one CPU each, on 127.0.0.1; stopped afterwards."""
+    local = cluster_utils.Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "include_dashboard": False, "object_store_memory": 2**28},
+    )
+    local.add_node(num_cpus=1, object_store_memory=2**28)
+    local.wait_for_nodes()
+    yield local
+    ray.shutdown()
+    local.shutdown()
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The seeds, generated dumps with near-duplicates, and files that cannot be built."""
+    raw = tmp_path_factory.mktemp("raw")
+    for seed in shipped_raw_dir().glob("*.txt"):
+        shutil.copy(seed, raw / seed.name)
+    load_benchmark_module("dumpgen.py").generate(raw / "generated", 60, seed=5)
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "notes.md").write_text("not a dump")
+    return raw
+
+def test_ray_build_equals_the_local_build(cluster, corpus, tmp_path):
+    local = build(corpus, tmp_path / "local")
+    result = CliRunner().invoke(
+        app,
+        [
+            "build",
+            "--engine",
+            "ray",
+            "--address",
+            cluster.address,
+            "--raw",
+            str(corpus),
+            "--out",
+            str(tmp_path / "ray"),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert ray.cluster_resources()["CPU"] == 2  # the two-node cluster
+    articles = read_table(tmp_path / "ray", "articles")
+    assert (tmp_path / "ray" / "articles").is_dir()
+    assert articles.height == local.articles.height > 150
+    assert articles.select(local.articles.columns).equals(local.articles)
+    clusters = local.report["totals"]["near_dup_clusters_with_several_members"]
+    assert clusters > 0
+    dumps = read_table(tmp_path / "ray", "dumps")
+    assert dumps.equals(local.dumps)
+    assert pl.read_parquet(tmp_path / "ray" / "quarantine.parquet").equals(local.quarantine)
+    report = json.loads((tmp_path / "ray" / "report.json").read_text())
+    assert report == local.report
+    assert report["totals"]["files_skipped"] == 1 and report["totals"]["files_quarantined"] == 1
+
+
+def test_incremental_is_refused_on_ray(corpus, tmp_path):
+    result = CliRunner().invoke(
+        app, ["build", "--engine", "ray", "--incremental", "--raw", str(corpus), "--out", "x"]
+    )
+    assert result.exit_code == 2
+    assert "--incremental runs on the local engine only" in result.output
