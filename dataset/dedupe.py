@@ -95,9 +95,8 @@ def _word_hashes(text: str) -> tuple[np.ndarray, np.ndarray]:
     mixed. Tokenising word by word in Python was most of a worker's time.
     """
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    edges = np.diff(_word_chars()[codes].view(np.int8), prepend=0, append=0)
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    edges = np.flatnonzero(np.diff(_word_chars()[codes].view(np.int8), prepend=0, append=0))
+    starts, ends = edges[0::2], edges[1::2]  # a word's start and end alternate
     powers, inverse = _powers()
     prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
     np.cumsum(codes * powers[: len(codes)], out=prefix[1:])

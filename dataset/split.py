@@ -109,19 +109,12 @@ def read_lines(text: str, layout: Layout) -> list[Line]:
     """Cut the text into lines and classify each one with the layout's rules."""
     lines: list[Line] = []
     pos = 0
-    size = len(text)
-    while pos <= size:
-        nl = text.find("\n", pos)
-        end = size if nl < 0 else nl
-        raw = text[pos:end]
+    for raw in text.split("\n"):
         stripped = raw.strip()
         if stripped:
-            lead = len(raw) - len(raw.lstrip())
-            start = pos + lead
+            start = pos + len(raw) - len(raw.lstrip())
             lines.append(classify(Line(start, start + len(stripped), stripped, "text"), layout))
-        if nl < 0:
-            break
-        pos = nl + 1
+        pos += len(raw) + 1
     return lines
 
 
