@@ -67,7 +67,9 @@ def sampled(work):
     return result, seconds, peak
 """
 
-BUILD_CHILD = SAMPLER + """
+BUILD_CHILD = (
+    SAMPLER
+    + """
 from istanbul_talks.dataset.build import build
 
 if __name__ == "__main__":
@@ -83,8 +85,11 @@ if __name__ == "__main__":
         "tree_peak_rss_mb": peak["tree"],
     }))
 """
+)
 
-CLUSTER_CHILD = SAMPLER + """
+CLUSTER_CHILD = (
+    SAMPLER
+    + """
 import hashlib, multiprocessing
 import numpy as np
 import pyarrow.parquet as pq
@@ -125,6 +130,8 @@ if __name__ == "__main__":
         "tree_peak_rss_mb": max(sign_peak["tree"], cluster_peak["tree"]),
     }))
 """
+)
+
 
 def corpus(size: int) -> Path:
     folder = WORK / f"dumps-{size}"

@@ -599,15 +599,11 @@ def build(
     return BuildResult(out_dir, summary)
 
 
-def _changed_since(
-    previous: PreviousBuild, paths: list[Path], rels: dict[Path, str]
-) -> list[str]:
+def _changed_since(previous: PreviousBuild, paths: list[Path], rels: dict[Path, str]) -> list[str]:
     """Warnings for dumps an earlier build read whose size has changed since: an incremental
     build keeps what it built from them."""
     sizes = {a.path: a.n_bytes for a in previous.accounts}
-    changed = [
-        rels[p] for p in paths if rels[p] in sizes and p.stat().st_size != sizes[rels[p]]
-    ]
+    changed = [rels[p] for p in paths if rels[p] in sizes and p.stat().st_size != sizes[rels[p]]]
     return [
         f"{rel} changed since the earlier build and was not read again; build without "
         "--incremental to use its new text"

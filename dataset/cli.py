@@ -68,7 +68,7 @@ def build_command(
     address: Annotated[
         str | None,
         typer.Option(
-            help="Ray cluster to join with --engine ray (e.g. ray://head:10001, or auto); "
+            help="Ray cluster to join with --engine ray (HEAD:6379, or auto on a node); "
             "default: RAY_ADDRESS, or else a local cluster on this machine."
         ),
     ] = None,

@@ -8,15 +8,15 @@ import shutil
 
 import polars as pl
 import pytest
+import ray  # the test extra installs istanbul-talks[distributed]
 from istanbul_talks.dataset.build import build, read_table
 from istanbul_talks.dataset.cli import app
 from istanbul_talks.dataset.read import shipped_raw_dir
+from ray import cluster_utils
 from typer.testing import CliRunner
 
 from .conftest import load_benchmark_module
 
-ray = pytest.importorskip("ray", reason="the ray engine needs istanbul-talks[distributed]")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
 
 @pytest.fixture(scope="module")
 def cluster():
@@ -31,6 +31,7 @@ def cluster():
     ray.shutdown()
     local.shutdown()
 
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     """The seeds, generated dumps with near-duplicates, and files that cannot be built."""
@@ -41,6 +42,7 @@ def corpus(tmp_path_factory):
     (raw / "empty.txt").write_bytes(b"")
     (raw / "notes.md").write_text("not a dump")
     return raw
+
 
 def test_ray_build_equals_the_local_build(cluster, corpus, tmp_path):
     local = build(corpus, tmp_path / "local")

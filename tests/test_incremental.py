@@ -77,9 +77,10 @@ def test_earlier_ids_clusters_and_canonical_members_stay_when_new_dumps_sort_fir
     assert not new["is_canonical"].any()
     # A build from scratch names those clusters after the copies, which now come first.
     full = build(raw, tmp_path / "full").articles
-    assert full.filter(pl.col("article_id") == "000_4455599c2c30be15-03")[
-        "near_dup_cluster"
-    ].item() == "0000_copy-01"
+    assert (
+        full.filter(pl.col("article_id") == "000_4455599c2c30be15-03")["near_dup_cluster"].item()
+        == "0000_copy-01"
+    )
 
 
 def test_split_assignments_of_earlier_articles_survive_an_incremental_build(tmp_path):
