@@ -22,7 +22,9 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 from pathlib import Path
 
 import numpy as np
@@ -332,17 +334,16 @@ class _RowGroupWriter:
 
 
 class _Corpus:
-    """Collects chunk results in corpus order, writing dumps.parquet as they come; clusters and
-    joins the article parts at the end. Outputs are written in the work folder and moved into
-    place when complete. An incremental build starts from the earlier build's tables."""
+    """Collects chunk results in corpus order; at the end, clusters and joins the parts into
+    articles.parquet and dumps.parquet, writing both at once (compression releases the GIL, so
+    the two use both cores while the workers are done). Outputs are written in the work folder
+    and moved into place when complete. An incremental build starts from the earlier build's
+    tables."""
 
     def __init__(self, work: Path, config: DedupeConfig, previous: PreviousBuild | None) -> None:
         self.work = work
         self.config = config
         self.previous = previous
-        self.dumps = _RowGroupWriter(
-            work / "dumps.parquet", _arrow_schema(RAW_DUMP), ROW_GROUP_ROWS["dumps"]
-        )
         self.parts = work / "parts"
         self.parts.mkdir()
         self.chunks: list[int] = []
@@ -360,15 +361,10 @@ class _Corpus:
             self.quarantine = pl.read_parquet(previous.out_dir / "quarantine.parquet").to_dicts()
             for dump in previous.accounts:
                 self.ledger.add(dump)
-            for batch in _batches(previous.out_dir / "dumps.parquet"):
-                self.dumps.write(batch)
         self.signature_file = self.signature_path.open("ab")
 
     def add(self, result: _ChunkResult) -> None:
         self.chunks.append(result.index)
-        part = self.parts / f"dumps-{result.index:06d}.parquet"
-        self.dumps.write(pq.read_table(part))
-        part.unlink()
         self.quarantine += result.quarantine
         for dump in result.accounts:
             self.ledger.add(dump)
@@ -379,8 +375,29 @@ class _Corpus:
         self.n_words += result.n_words
 
     def finish(self, out_dir: Path) -> pl.DataFrame:
-        """Cluster, join the article parts into articles.parquet, move both tables in place."""
-        self.dumps.close()
+        """Cluster, join the parts into articles.parquet and dumps.parquet, move them in place."""
+        with ThreadPoolExecutor(1) as pool:
+            dumps = pool.submit(self._write_dumps)
+            marked = self._write_articles()
+            dumps.result()
+        for name in ("dumps.parquet", "articles.parquet"):
+            os.replace(self.work / name, out_dir / name)
+        return marked
+
+    def _write_dumps(self) -> None:
+        dumps = _RowGroupWriter(
+            self.work / "dumps.parquet", _arrow_schema(RAW_DUMP), ROW_GROUP_ROWS["dumps"]
+        )
+        sources = [self.parts / f"dumps-{index:06d}.parquet" for index in self.chunks]
+        if self.previous:
+            sources.insert(0, self.previous.out_dir / "dumps.parquet")
+        for source in sources:
+            for batch in _batches(source):
+                dumps.write(batch)
+        dumps.close()
+
+    def _write_articles(self) -> pl.DataFrame:
+        """Cluster the signatures, then write the article parts with their cluster columns."""
         self.signature_file.close()
         n = len(self.ids)
         shape = (n, self.config.num_perm)
@@ -416,8 +433,6 @@ class _Corpus:
                 part = part.with_columns(extra.select(CLUSTER_COLUMNS))
                 articles.write(part.to_arrow())
         articles.close()
-        for name in ("dumps.parquet", "articles.parquet"):
-            os.replace(self.work / name, out_dir / name)
         return marked
 
 
@@ -567,6 +582,11 @@ def build(
             return result
     out_dir = Path(out_dir)
     config = config or DedupeConfig()
+    workers = workers or min(2, os.cpu_count() or 1)
+    if workers > 1 and _main_is_importable():
+        # The forkserver loads the pipeline (about a second) while the dumps are found.
+        _worker_context()
+        forkserver.ensure_running()
     previous = load_previous(out_dir, config) if incremental else None
     inputs = plan_inputs(raw_dir, manifest, previous)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -576,7 +596,6 @@ def build(
         corpus.quarantine += inputs.unread_rows()
         for unread in inputs.unread_accounts():
             corpus.ledger.add(unread)
-        workers = workers or min(2, os.cpu_count() or 1)
         size = chunk_size(len(inputs.paths), workers)
         chunks = _chunks(inputs.dumps(), inputs.raw_dir, corpus.parts, config, size)
         for result in _run(chunks, len(inputs.paths), workers, progress):
@@ -657,11 +676,16 @@ def _run(
     if workers <= 1 or n_dumps < PARALLEL_FROM or not _main_is_importable():
         yield from _progress(map(_process_chunk, chunks), n_dumps, progress)
         return
-    # forkserver: the parent runs polars' thread pool, which must not be forked mid-flight.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([f"{__package__}.worker"])  # pipeline and tables loaded once
-    with context.Pool(workers) as pool:
+    with _worker_context().Pool(workers) as pool:
         yield from _progress(pool.imap(_process_chunk, chunks), n_dumps, progress)
+
+
+def _worker_context() -> multiprocessing.context.ForkServerContext:
+    """forkserver, not fork: the parent runs polars' thread pool, which must not be forked
+    mid-flight. The server imports the pipeline and its tables once; workers fork from it."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([f"{__package__}.worker"])
+    return context
 
 
 def _main_is_importable() -> bool:

@@ -95,7 +95,9 @@ def _word_hashes(text: str) -> tuple[np.ndarray, np.ndarray]:
     mixed. Tokenising word by word in Python was most of a worker's time.
     """
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    edges = np.flatnonzero(np.diff(_word_chars()[codes].view(np.int8), prepend=0, append=0))
+    in_word = np.zeros(len(codes) + 2, dtype=bool)  # padded, so every word has two edges
+    np.take(_word_chars(), codes, out=in_word[1:-1])
+    edges = np.flatnonzero(in_word[1:] != in_word[:-1])
     starts, ends = edges[0::2], edges[1::2]  # a word's start and end alternate
     powers, inverse = _powers()
     prefix = np.zeros(len(codes) + 1, dtype=np.uint64)

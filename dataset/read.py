@@ -27,6 +27,7 @@ from lxml import html as lxml_html
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+_SUFFIXES_LONGEST_FIRST = tuple(sorted(SUPPORTED_SUFFIXES, key=len, reverse=True))
 # Legacy single-byte encodings charset-normalizer may name for Western text; we read them as cp1252,
 # the superset browsers use for all of them.
 WESTERN = {"ascii", "latin_1", "iso8859_15", "cp1252", "windows-1252"}
@@ -73,8 +74,9 @@ def shipped_raw_dir() -> Path:
 
 def dump_id_of(path: Path) -> str:
     name = path.name
-    for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True):
-        if name.lower().endswith(suffix):
+    lower = name.lower()
+    for suffix in _SUFFIXES_LONGEST_FIRST:
+        if lower.endswith(suffix):
             return name[: -len(suffix)]
     return path.stem
 

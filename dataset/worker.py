@@ -3,8 +3,8 @@ tables are loaded there a single time, and every worker forked from it starts wi
 
 from . import build  # noqa: F401 -- loading it is the point
 from .dedupe import _powers, _word_chars
-from .language import _index_frame
+from .language import _stopword_masks
 
 _word_chars()
 _powers()
-_index_frame()
+_stopword_masks()
