@@ -190,41 +190,32 @@ def build_report(
     }
 
 
+# report.json's name for each DumpAccount field, one table for writing and reading entries.
+REPORT_KEYS = {
+    "dump_id": "dump_id",
+    "path": "path",
+    "status": "status",
+    "encoding": "encoding",
+    "layout": "layout",
+    "n_bytes": "bytes",
+    "n_chars": "chars",
+    "chars": "chars_by_category",
+    "boilerplate_rules": "boilerplate_chars_by_rule",
+    "quarantine_reasons": "quarantined_chars_by_reason",
+    "undecodable_bytes": "undecodable_bytes",
+    "articles_found": "articles_found",
+    "articles_kept": "articles_kept",
+}
+
+
 def account_dict(d: DumpAccount) -> dict:
-    return {
-        "dump_id": d.dump_id,
-        "path": d.path,
-        "status": d.status,
-        "encoding": d.encoding,
-        "layout": d.layout,
-        "bytes": d.n_bytes,
-        "chars": d.n_chars,
-        "chars_by_category": d.chars,
-        "boilerplate_chars_by_rule": d.boilerplate_rules,
-        "quarantined_chars_by_reason": d.quarantine_reasons,
-        "undecodable_bytes": d.undecodable_bytes,
-        "articles_found": d.articles_found,
-        "articles_kept": d.articles_kept,
-    }
+    """A dump's report.json entry."""
+    return {key: getattr(d, field) for field, key in REPORT_KEYS.items()}
 
 
 def account_from_dict(entry: dict) -> DumpAccount:
     """A report.json entry back as the account it was written from."""
-    return DumpAccount(
-        dump_id=entry["dump_id"],
-        path=entry["path"],
-        status=entry["status"],
-        encoding=entry["encoding"],
-        layout=entry["layout"],
-        n_bytes=entry["bytes"],
-        n_chars=entry["chars"],
-        chars=entry["chars_by_category"],
-        boilerplate_rules=entry["boilerplate_chars_by_rule"],
-        quarantine_reasons=entry["quarantined_chars_by_reason"],
-        undecodable_bytes=entry["undecodable_bytes"],
-        articles_found=entry["articles_found"],
-        articles_kept=entry["articles_kept"],
-    )
+    return DumpAccount(**{field: entry[key] for field, key in REPORT_KEYS.items()})
 
 
 _PLACEHOLDER = "\u0000dumps\u0000"
