@@ -4,10 +4,9 @@ Dumps are handed to worker processes (`workers`, both cores by default) in chunk
 2,000 dumps (`chunk_size`), in corpus order. A worker reads and splits each dump of its chunk,
 validates the chunk's RawDump and Article tables against their pandera contracts and writes them
 as parquet parts; it sends back only what the report and deduplication need (per-dump accounts,
-quarantine rows, article ids, hashes, lengths and MinHash signatures), so neither the texts nor
-memory growing with the corpus pass through the parent, which appends each chunk's dumps to
-dumps.parquet as it arrives. Deduplication runs once at the end over the
-signatures (kept on disk), and the parts are joined into the output files.
+quarantine rows, article ids, hashes, lengths and MinHash signatures), so the texts never pass
+through the parent. Deduplication runs once at the end over the signatures (kept on disk), and
+the parts are joined into articles.parquet and dumps.parquet, both at once.
 
 One bad dump never stops the build: it is quarantined with its reason and the report accounts
 for it. Same inputs give byte-identical outputs, whatever the number of workers.
