@@ -475,10 +475,6 @@ class Inputs:
     warnings: list[str]
     known: dict[str, str]  # files an earlier build accounted for: path -> dump id
 
-    @property
-    def dump_ids(self) -> dict[Path, str]:
-        return {path: dump_id_of(path) for path in self.paths}
-
     def dumps(self) -> list[tuple[Path, ManifestEntry | None]]:
         """Each dump with its manifest entry (by relative path, or else by file name)."""
         return [

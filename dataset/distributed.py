@@ -44,7 +44,7 @@ from .dedupe import (
     stable_cluster_ids,
     unique_pairs,
 )
-from .read import ManifestEntry
+from .read import ManifestEntry, dump_id_of
 from .report import DumpLedger, account_dict, account_from_dict
 from .schemas import DEDUPE_COLUMNS
 
@@ -127,15 +127,15 @@ def _band_rows(batch: pa.Table, config: dict, duplicates) -> pa.Table:
     keys = batch["key"].to_numpy()
     keep = ~np.isin(keys, _resolve(duplicates))
     keys = keys[keep]
-    blobs = batch["signature"].filter(pa.array(keep))
-    sigs = np.frombuffer(b"".join(blobs.to_pylist()), dtype=np.uint32).reshape(len(keys), -1)
+    blobs = batch["signature"].filter(pa.array(keep)).to_pylist()
+    sigs = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(keys), -1)
     bands = band_keys(sigs, config_)
     n_bands = bands.shape[1]
     return pa.table(
         {
             "band_key": bands.reshape(-1).view(np.int64),
             "key": np.repeat(keys, n_bands),
-            "signature": pa.array(np.repeat(np.asarray(blobs.to_pylist(), dtype=object), n_bands)),
+            "signature": pa.array(np.repeat(np.asarray(blobs, dtype=object), n_bands)),
         }
     )
 
@@ -145,8 +145,9 @@ def _verified_pairs(group: pa.Table, config: dict) -> pa.Table:
     config_ = DedupeConfig(**config)
     if group.num_rows < 2:
         return PAIRS.empty_table()
-    order = np.argsort(group["key"].to_numpy(), kind="stable")
-    keys = group["key"].to_numpy()[order]
+    keys = group["key"].to_numpy()
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
     blobs = [group["signature"][int(i)].as_py() for i in order]
     sigs = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(keys), -1)
     pairs = similar(bucket_pairs(np.arange(len(keys))), sigs, config_)
@@ -248,7 +249,7 @@ def _split(inputs: Inputs, settings: dict):
         {
             "index": index,
             "path": str(path),
-            "dump_id": inputs.dump_ids[path],
+            "dump_id": dump_id_of(path),
             "entry": entry is not None,
             "url": entry.url if entry else None,
             "crawled_at": entry.crawled_at if entry else None,
