@@ -64,6 +64,7 @@ class DedupeConfig:
             raise ValueError(f"shingle size must be 1 to {len(_MULTIPLIERS)}, got {self.shingle}")
 
 
+ROWS_PER_SLICE = 1 << 16  # signature rows read from the (memory-mapped) table at a time
 _PIECE_CHARS = 1 << 20  # words are hashed in pieces of text of at most this many characters
 _BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
 _BASE_INVERSE = pow(_BASE, -1, 1 << 64)
@@ -249,14 +250,19 @@ def band_keys(sigs: np.ndarray, config: DedupeConfig) -> np.ndarray:
     return keys
 
 
+def _bucket_offsets(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (first, second) of a bucket's candidate pairs: every pair, or for a bucket over
+    MAX_GROUP_PAIRS rows, its first row with each other (a hub such as a boilerplate text would
+    otherwise cost quadratic time)."""
+    if size <= MAX_GROUP_PAIRS:
+        return np.triu_indices(size, 1)
+    return np.zeros(size - 1, dtype=np.int64), np.arange(1, size)
+
+
 def bucket_pairs(members: np.ndarray) -> np.ndarray:
-    """Candidate pairs (a < b) among the ascending rows of one bucket: every pair, or for a
-    bucket over MAX_GROUP_PAIRS rows, its first row with each other (a hub such as a boilerplate
-    text would otherwise cost quadratic time)."""
-    if len(members) <= MAX_GROUP_PAIRS:
-        first, second = np.triu_indices(len(members), 1)
-        return np.stack([members[first], members[second]], axis=1)
-    return np.stack([np.full(len(members) - 1, members[0]), members[1:]], axis=1)
+    """Candidate pairs (a < b) among the ascending rows of one bucket."""
+    first, second = _bucket_offsets(len(members))
+    return np.stack([members[first], members[second]], axis=1)
 
 
 def candidate_pairs(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -269,10 +275,7 @@ def candidate_pairs(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
     found = [np.zeros((0, 2), dtype=np.int64)]
     for size in np.unique(sizes[sizes > 1]):
         begins = starts[sizes == size]
-        if size <= MAX_GROUP_PAIRS:
-            first, second = np.triu_indices(size, 1)
-        else:
-            first, second = np.zeros(size - 1, dtype=np.int64), np.arange(1, size)
+        first, second = _bucket_offsets(int(size))
         found.append(
             np.stack([rows[begins[:, None] + first], rows[begins[:, None] + second]], axis=2)
             .reshape(-1, 2)
@@ -289,7 +292,7 @@ def unique_pairs(pairs: np.ndarray) -> np.ndarray:
 
 
 def similar(
-    pairs: np.ndarray, sigs: np.ndarray, config: DedupeConfig, batch: int = 1 << 16
+    pairs: np.ndarray, sigs: np.ndarray, config: DedupeConfig, batch: int = ROWS_PER_SLICE
 ) -> np.ndarray:
     """The pairs whose estimated Jaccard similarity (share of equal bins) reaches the threshold."""
     need = config.threshold * config.num_perm
@@ -308,8 +311,8 @@ def near_duplicate_pairs(
     subset = np.arange(len(sigs)) if subset is None else np.asarray(subset, dtype=np.int64)
     bands, _ = lsh_bands(config.threshold, config.num_perm)
     keys = np.zeros((len(subset), bands), dtype=np.uint64)
-    for at in range(0, len(subset), 1 << 16):
-        keys[at : at + (1 << 16)] = band_keys(sigs[subset[at : at + (1 << 16)]], config)
+    for at in range(0, len(subset), ROWS_PER_SLICE):
+        keys[at : at + ROWS_PER_SLICE] = band_keys(sigs[subset[at : at + ROWS_PER_SLICE]], config)
     positions = np.arange(len(subset), dtype=np.int64)
     pairs = unique_pairs(
         np.concatenate([candidate_pairs(positions, keys[:, band]) for band in range(bands)])
