@@ -383,14 +383,16 @@ class _Corpus:
             os.replace(self.work / name, out_dir / name)
         return marked
 
+    def _sources(self, name: str) -> list[Path]:
+        """A table's files in corpus order: the earlier build's (incremental), then the parts."""
+        parts = [self.parts / f"{name}-{index:06d}.parquet" for index in self.chunks]
+        return [self.previous.out_dir / f"{name}.parquet", *parts] if self.previous else parts
+
     def _write_dumps(self) -> None:
         dumps = _RowGroupWriter(
             self.work / "dumps.parquet", _arrow_schema(RAW_DUMP), ROW_GROUP_ROWS["dumps"]
         )
-        sources = [self.parts / f"dumps-{index:06d}.parquet" for index in self.chunks]
-        if self.previous:
-            sources.insert(0, self.previous.out_dir / "dumps.parquet")
-        for source in sources:
+        for source in self._sources("dumps"):
             for batch in _batches(source):
                 dumps.write(batch)
         dumps.close()
@@ -420,11 +422,8 @@ class _Corpus:
             _arrow_schema(DEDUPED_ARTICLE),
             ROW_GROUP_ROWS["articles"],
         )
-        sources = [self.parts / f"articles-{index:06d}.parquet" for index in self.chunks]
-        if self.previous:
-            sources.insert(0, self.previous.out_dir / "articles.parquet")
         offset = 0
-        for source in sources:
+        for source in self._sources("articles"):
             for batch in _batches(source):
                 part = pl.from_arrow(batch).drop(CLUSTER_COLUMNS, strict=False)
                 extra = marked.slice(offset, part.height)
