@@ -1,11 +1,15 @@
-"""Ingest benchmark: `talks build` over 1k, 10k and 100k generated dumps.
+"""Ingest benchmark: `talks build` over 1k, 10k and 100k generated dumps, and near-duplicate
+clustering of 1M generated articles.
 
     python benchmarks/ingest.py [--sizes 1000 10000 100000] [--repeats 3] [--workers 2]
+        [--cluster-articles 1000000]
 
 For each size it generates the dumps once (benchmarks/_work/, ignored by git), then, in the same
 run, times merely reading every file and times the full build in a fresh process, `repeats`
 times each, and reports medians: MB/s, articles/s, the build/read time ratio, and the peak
-resident memory of the build process alone and with its worker processes.
+resident memory of the build process alone and with its worker processes. The clustering run
+times signatures (both cores) and clustering beside reading the same bodies. Figures also go
+to benchmarks/_work/ingest.json.
 """
 
 from __future__ import annotations

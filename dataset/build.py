@@ -23,7 +23,6 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import forkserver
 from pathlib import Path
 
 import numpy as np
@@ -577,10 +576,6 @@ def build(
     out_dir = Path(out_dir)
     config = config or DedupeConfig()
     workers = workers or min(2, os.cpu_count() or 1)
-    if workers > 1 and _main_is_importable():
-        # The forkserver loads the pipeline (about a second) while the dumps are found.
-        _worker_context()
-        forkserver.ensure_running()
     previous = load_previous(out_dir, config) if incremental else None
     inputs = plan_inputs(raw_dir, manifest, previous)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -670,16 +665,12 @@ def _run(
     if workers <= 1 or n_dumps < PARALLEL_FROM or not _main_is_importable():
         yield from _progress(map(_process_chunk, chunks), n_dumps, progress)
         return
-    with _worker_context().Pool(workers) as pool:
-        yield from _progress(pool.imap(_process_chunk, chunks), n_dumps, progress)
-
-
-def _worker_context() -> multiprocessing.context.ForkServerContext:
-    """forkserver, not fork: the parent runs polars' thread pool, which must not be forked
-    mid-flight. The server imports the pipeline and its tables once; workers fork from it."""
+    # forkserver, not fork: the parent runs polars' thread pool, which must not be forked
+    # mid-flight. The server imports the pipeline and its tables once; workers fork from it.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([f"{__package__}.worker"])
-    return context
+    with context.Pool(workers) as pool:
+        yield from _progress(pool.imap(_process_chunk, chunks), n_dumps, progress)
 
 
 def _main_is_importable() -> bool:
