@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -51,6 +52,7 @@ from .schemas import DEDUPE_COLUMNS
 INSTALL_HINT = "pip install 'istanbul-talks[distributed]'"
 BATCH_DUMPS = 500  # dumps per map task
 POSITION_BITS = 20  # an article's key: dump index << POSITION_BITS | position (corpus order)
+CONNECT_TIMEOUT_S = 10  # to the head node's port, before Ray's own (endless) retries
 PAIRS = pa.schema([("a", pa.int64()), ("b", pa.int64())])
 
 
@@ -177,9 +179,24 @@ def connect(address: str | None) -> None:
         raise EngineError(f"the ray engine needs Ray: {INSTALL_HINT}") from exc
     if ray.is_initialized():
         return
+    _check_reachable(address or os.environ.get("RAY_ADDRESS"))
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     except (ConnectionError, RuntimeError) as exc:
+        raise EngineError(f"cannot reach the Ray cluster at {address!r}: {exc}") from exc
+
+
+def _check_reachable(address: str | None) -> None:
+    """Ray retries an unreachable head node forever: try its port first (HOST:PORT or
+    ray://HOST:PORT; "auto" and "local" are Ray's to resolve)."""
+    if not address or address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise EngineError(f"Ray address {address!r} is not HOST:PORT, ray://HOST:PORT or auto")
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
         raise EngineError(f"cannot reach the Ray cluster at {address!r}: {exc}") from exc
 
 

@@ -4,7 +4,10 @@ articles, clusters, canonical members, quarantine and report equal the local bui
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import polars as pl
 import pytest
@@ -83,3 +86,17 @@ def test_incremental_is_refused_on_ray(corpus, tmp_path):
     )
     assert result.exit_code == 2
     assert "--incremental runs on the local engine only" in result.output
+
+
+def test_an_unreachable_cluster_is_a_clear_error_not_a_hang(corpus, tmp_path):
+    talks = os.path.join(os.path.dirname(sys.executable), "talks")
+    address = ["--engine", "ray", "--address", "127.0.0.1:1"]
+    done = subprocess.run(
+        [talks, "build", *address, "--raw", str(corpus), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "cannot reach the Ray cluster at '127.0.0.1:1'" in " ".join(done.stderr.split())
+    assert not (tmp_path / "out" / "articles").exists()
