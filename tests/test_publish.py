@@ -148,6 +148,12 @@ def test_a_cluster_spanning_articles_stays_in_one_split():
     assert splits["a-00"] == splits["b-00"]
 
 
+def test_a_folder_without_a_build_is_refused(tmp_path):
+    with pytest.raises(PublishError, match=r"articles.parquet not found: run `talks build"):
+        publish(tmp_path, tmp_path / "release")
+    assert not (tmp_path / "release").exists()
+
+
 def test_labels_of_another_build_are_refused(seed_build, tmp_path):
     _, build_dir = seed_build
     articles = pl.read_parquet(build_dir / "articles.parquet")
