@@ -17,7 +17,8 @@ from .read import ManifestError
 app = typer.Typer(
     help="istanbul-talks: news-page dumps to a labeled research dataset.", no_args_is_help=True
 )
-console = Console(stderr=True)
+# Messages name files: soft wrap keeps a long path on one line, as a terminal shows it anyway.
+console = Console(stderr=True, soft_wrap=True)
 DEFAULT_OUT = Path("out")
 MAX_LISTED = 20  # files listed on the terminal; the report lists them all
 

@@ -17,6 +17,9 @@ class BoilerplateRule:
     pattern: re.Pattern[str]
     # Unanchored patterns are slow on long lines; they are tried only when a keyword occurs.
     keywords: tuple[str, ...] = ()
+    # A line that opens the page's comment thread: after the article, nothing up to the next
+    # section marker is article text.
+    ends_article: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,8 @@ class Layout:
         )
         object.__setattr__(self, "_markers", _anchored_union(markers))
 
-    def boilerplate_rule(self, line: str) -> str | None:
-        """Name of the first boilerplate rule that matches the stripped line, if any."""
+    def boilerplate_rule(self, line: str) -> BoilerplateRule | None:
+        """The first boilerplate rule that matches the stripped line, if any."""
         lowered = line.lower()
         if self._screen.match(line) is None and self._keywords.search(lowered) is None:
             return None
@@ -55,7 +58,7 @@ class Layout:
             if rule.keywords and not any(k in lowered for k in rule.keywords):
                 continue
             if rule.pattern.search(line):
-                return rule.rule
+                return rule
         return None
 
     def is_section_marker(self, line: str) -> bool:
@@ -96,6 +99,7 @@ def _rules(entries: list[dict]) -> tuple[BoilerplateRule, ...]:
                 re.IGNORECASE,
             ),
             tuple(e.get("keywords", ())),
+            bool(e.get("ends_article", False)),
         )
         for e in entries
     )

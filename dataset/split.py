@@ -57,6 +57,7 @@ class Line:
     words: int = 0
     prose: bool = False
     headline: bool = False
+    ends_article: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class _Block:
     body: list[int] = field(default_factory=list)
     meta: list[int] = field(default_factory=list)
     score: float = 0.0
+    # A comments section (from a comments heading to the next section marker): no article here.
+    comments: bool = False
 
 
 def read_lines(text: str, layout: Layout) -> list[Line]:
@@ -127,7 +130,7 @@ def classify(line: Line, layout: Layout) -> Line:
     if line.words <= MAX_BOILERPLATE_WORDS:
         rule = layout.boilerplate_rule(text)
         if rule:
-            line.kind, line.rule = "boilerplate", rule
+            line.kind, line.rule, line.ends_article = "boilerplate", rule.rule, rule.ends_article
             return line
     meta = parse_meta(text, time_prefix=layout.time_prefix, n_words=line.words)
     if meta is not None:
@@ -151,7 +154,10 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     _demote_navigation_markers(lines)
     regions = _regions(lines)
     blocks: list[tuple[int, _Block]] = []
-    for region_no, (first, last) in enumerate(regions):
+    for region_no, (first, last, comments) in enumerate(regions):
+        if comments:
+            blocks.append((region_no, _Block(first, last, comments=True)))
+            continue
         for block in _blocks(lines, first, last):
             _find_body(lines, block)
             _find_header(lines, block)
@@ -187,28 +193,39 @@ def _merge_continuations(blocks: list[tuple[int, _Block]], main: _Block | None) 
             main.score += block.score
             block.body, block.title, block.title_span, block.meta = [], None, None, []
             continue
-        if block.body:
+        if block.body or block.comments:
             previous = block
 
 
 def _demote_navigation_markers(lines: list[Line]) -> None:
-    """Markers above the page's own article belong to its menus, not to a teaser block."""
+    """Markers and comments headings above the page's own article belong to its menus and
+    share bars ("Comments (12)" beside the byline), not to a teaser block or a thread."""
     prose_words = 0
     for line in lines:
-        if line.kind == "marker":
+        if line.kind == "marker" or line.ends_article:
             if prose_words >= MIN_PROSE_BEFORE_MARKER:
                 return
-            line.kind, line.rule = "boilerplate", "navigation_marker"
+            if line.kind == "marker":
+                line.kind, line.rule = "boilerplate", "navigation_marker"
+            line.ends_article = False
         elif line.prose:
             prose_words += line.words
 
 
-def _regions(lines: list[Line]) -> list[tuple[int, int]]:
-    """Line ranges between section markers; the first one holds the page's own article."""
-    bounds = [0]
-    bounds += [i + 1 for i, line in enumerate(lines) if line.kind == "marker"]
-    bounds.append(len(lines) + 1)
-    return [(a, min(b - 1, len(lines))) for a, b in pairwise(bounds)]
+def _regions(lines: list[Line]) -> list[tuple[int, int, bool]]:
+    """Line ranges [first, last) between section markers, and whether each is a comments
+    section (it opens with a comments heading); the first one holds the page's own article."""
+    regions: list[tuple[int, int, bool]] = []
+    first, comments = 0, False
+    for i, line in enumerate(lines):
+        if line.kind == "marker":
+            regions.append((first, i, comments))
+            first, comments = i + 1, False
+        elif line.ends_article and not comments:
+            regions.append((first, i, comments))
+            first, comments = i, True
+    regions.append((first, len(lines), comments))
+    return regions
 
 
 def _header_groups(lines: list[Line], first: int, last: int) -> list[list[int]]:
@@ -342,7 +359,9 @@ def _assemble(
     for _, block in blocks:
         title = titles_by_block[(block.first, block.last)]
         for i in range(block.first, block.last):
-            if i not in used:
+            if block.comments and lines[i].kind != "boilerplate":
+                pieces.append(Piece(lines[i].start, lines[i].end, BOILERPLATE, "comments_section"))
+            elif i not in used:
                 pieces.append(_leftover(lines, i, title, counts))
     # Regions exclude their section markers, so markers are the only lines in no block.
     pieces += [

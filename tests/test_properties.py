@@ -15,9 +15,17 @@ SEED_LINES = sorted(
         for line in path.read_text(encoding="utf-8").splitlines()
     }
 )
+# Lines that cut a page into regions: section markers and comments headings.
+STRUCTURE_LINES = ["Related Articles", "Most Popular", "Top Rated Comments", "Jump to Comments"]
 # Any text, and page-like text: real seed lines (short and long) mixed with noise.
 page_lines = st.lists(
-    st.one_of(st.sampled_from(SEED_LINES), st.text(max_size=80), st.just("")), max_size=60
+    st.one_of(
+        st.sampled_from(SEED_LINES),
+        st.sampled_from(STRUCTURE_LINES),
+        st.text(max_size=80),
+        st.just(""),
+    ),
+    max_size=60,
 )
 pages = st.one_of(st.text(max_size=3000), page_lines.map("\n".join))
 

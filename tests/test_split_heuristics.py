@@ -1,0 +1,95 @@
+"""Generic splitting heuristics on small pages written to show one layout trait each."""
+
+from __future__ import annotations
+
+from istanbul_talks.dataset.report import account
+from istanbul_talks.dataset.split import split_text
+
+LEDE = (
+    "The city council voted on Monday to extend the night bus network to the outer districts, "
+    "after a year of petitions from shift workers who said the last trains left them stranded."
+)
+SECOND = (
+    "The extension will cost about 4 million euros a year, the transport office said, and the "
+    "first new lines are due to run from March, with more to follow if demand holds up."
+)
+THIRD = (
+    "Opposition members called the plan overdue but welcomed it, and asked for a review of the "
+    "fares charged after midnight, which they said fall hardest on those with the least."
+)
+COMMENT = (
+    "Finally! I have been waiting for this for years, the old night bus took two hours to get "
+    "me home after my shift and I am sure many others felt the same way about it."
+)
+
+
+def _page(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def _main(text: str):
+    result = split_text(text)
+    account("page", "page.txt", text, result.pieces)  # raises if a character is unaccounted for
+    return result, next(a for a in result.articles if a.role == "main")
+
+
+def test_comment_thread_is_not_article_text():
+    text = _page(
+        "Night buses to reach the outer districts",
+        "By Ana Ruiz",
+        LEDE,
+        SECOND,
+        THIRD,
+        "[ 12 comments ]",
+        "Top Rated Comments",
+        "nightowl",
+        "3 hours ago at 11:46 am",
+        COMMENT,
+        "Rating: 16 Votes",
+        "busfan",
+        "2 hours ago at 12:02 pm",
+        COMMENT.replace("Finally!", "Great news."),
+    )
+    result, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert len(result.articles) == 1
+    labels = {text[p.start : p.end]: p.label for p in result.pieces}
+    assert labels["Top Rated Comments"] == "comments_heading"
+    assert labels[COMMENT] == "comments_section"
+    assert labels["nightowl"] == "comments_section"
+
+
+def test_comments_section_ends_at_the_next_section_marker():
+    teaser = "Ferry timetable changes for the winter"
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        SECOND,
+        "Jump to Comments",
+        "About the Author",
+        "Most Popular",
+        teaser,
+        "Ana Ruiz",
+        THIRD,
+        COMMENT,
+    )
+    result, main = _main(text)
+    # A teaser right after the marker, with no date or byline of its own, is another article,
+    # not the main one continued after a widget: the comments heading ended the main article.
+    assert main.body == "\n\n".join([LEDE, SECOND])
+    assert [(a.role, a.title) for a in result.articles] == [
+        ("main", "Night buses to reach the outer districts"),
+        ("related", teaser),
+    ]
+
+
+def test_comments_heading_above_the_article_is_only_a_share_bar_label():
+    text = _page(
+        "Night buses to reach the outer districts",
+        "Join the conversation",
+        LEDE,
+        SECOND,
+        THIRD,
+    )
+    _, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
