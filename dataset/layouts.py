@@ -62,7 +62,8 @@ class Layout:
         return None
 
     def is_section_marker(self, line: str) -> bool:
-        return self._markers.match(line) is not None
+        """Markers may end in a colon ("Read also:", "À lire aussi :")."""
+        return self._markers.match(line.rstrip(" :")) is not None
 
 
 class LayoutError(ValueError):

@@ -35,6 +35,11 @@ SHORT_LINE_COST = 4.0
 BOILERPLATE_COST = 6.0
 META_COST = 10.0
 TITLE_LOOKBACK = 6
+LIST_ITEM_COST = 1.0
+# Prose after a mid-article widget continues the article only if it is at least a paragraph;
+# a lone teaser line ("What Is Unearned Revenue?") under a "Read More" box is not.
+MIN_CONTINUATION_WORDS = 25
+MIN_LIST_INTRO_WORDS = 4
 # A section marker ("Most Popular", "Related") seen before this much prose is page navigation.
 MIN_PROSE_BEFORE_MARKER = 60
 
@@ -58,6 +63,7 @@ class Line:
     prose: bool = False
     headline: bool = False
     ends_article: bool = False
+    list_item: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,7 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     """Split a page's text into articles and pieces that cover every non-blank character."""
     layout = layout or detect_layout(text)
     lines = read_lines(text, layout)
+    _mark_lists(lines)
     _demote_navigation_markers(lines)
     regions = _regions(lines)
     blocks: list[tuple[int, _Block]] = []
@@ -188,13 +195,39 @@ def _merge_continuations(blocks: list[tuple[int, _Block]], main: _Block | None) 
     last_region = None
     for region, block in blocks:
         opens_region, last_region = region != last_region, region
-        if opens_region and previous is main and block.body and not block.header:
+        if (
+            opens_region
+            and previous is main
+            and block.body
+            and not block.header
+            and block.score >= MIN_CONTINUATION_WORDS
+        ):
             main.body += block.body
             main.score += block.score
             block.body, block.title, block.title_span, block.meta = [], None, None, []
             continue
         if block.body or block.comments:
             previous = block
+
+
+def _mark_lists(lines: list[Line]) -> None:
+    """A sentence that ends in a colon and is followed by short lines and then prose again is
+    a list inside the article: the sentence reads as prose and the short lines are its items.
+    Read backwards, so that each introduction knows whether the article resumes after it."""
+    items: list[Line] = []
+    resumes = False
+    for line in reversed(lines):
+        if line.kind != "text":
+            items, resumes = [], False
+        elif line.prose:
+            items, resumes = [], True
+        elif resumes and line.words >= MIN_LIST_INTRO_WORDS and line.text.endswith(":"):
+            line.prose, line.headline = True, False
+            for item in items:
+                item.list_item = True
+            items = []
+        else:
+            items.append(line)
 
 
 def _demote_navigation_markers(lines: list[Line]) -> None:
@@ -269,6 +302,8 @@ def _blocks(lines: list[Line], first: int, last: int) -> list[_Block]:
 def _line_score(line: Line) -> float:
     if line.prose:
         return float(line.words)
+    if line.list_item:
+        return -LIST_ITEM_COST
     if line.kind == "boilerplate":
         return -BOILERPLATE_COST
     if line.kind == "meta":

@@ -93,3 +93,73 @@ def test_comments_heading_above_the_article_is_only_a_share_bar_label():
     )
     _, main = _main(text)
     assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+
+
+def test_a_list_introduced_by_a_colon_stays_in_the_article():
+    items = ["Line N1 from the airport to the old town", "Line N2 along the coast road"]
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        "The first routes to run from March are the following:",
+        *items,
+        "Line N3 across the bridge to the east bank",
+        "Line N4 to the university campus",
+        SECOND,
+        THIRD,
+    )
+    _, main = _main(text)
+    assert main.body.startswith(LEDE + "\n\nThe first routes to run from March are the following:")
+    assert all(item in main.body for item in items) and main.body.endswith(THIRD)
+
+
+def test_a_colon_line_without_the_article_resuming_is_not_a_list():
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        SECOND,
+        THIRD,
+        "Ana Ruiz covers transport. You can follow her on social media here:",
+        "Follow @anaruiz",
+        "Article Info",
+    )
+    _, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+
+
+def test_read_also_boxes_in_other_languages_and_with_a_colon_are_section_markers():
+    for marker in ("À lire aussi :", "Read more:", "İlgili Haberler", "Mehr zum Thema"):
+        text = _page(
+            "Night buses to reach the outer districts",
+            LEDE,
+            SECOND,
+            marker,
+            "Ferry timetable changes for the winter",
+            "2 hours ago",
+            THIRD,
+        )
+        result, main = _main(text)
+        labels = {text[p.start : p.end]: p.label for p in result.pieces}
+        assert labels[marker] == "section_marker", marker
+        assert main.body == "\n\n".join([LEDE, SECOND]), marker
+        assert [a.title for a in result.articles if a.role == "related"] == [
+            "Ferry timetable changes for the winter"
+        ], marker
+
+
+def test_a_lone_teaser_line_after_a_widget_does_not_continue_the_article():
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        SECOND,
+        "Read More",
+        "Seven ways to save on your commute",
+        "Why are the trains so late this winter?",
+    )
+    _, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND])
+
+
+def test_a_paragraph_after_a_widget_continues_the_article():
+    text = _page("Night buses to reach the outer districts", LEDE, SECOND, "Most Popular", THIRD)
+    _, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
