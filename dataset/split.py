@@ -39,7 +39,15 @@ LIST_ITEM_COST = 1.0
 # Prose after a mid-article widget continues the article only if it is at least a paragraph;
 # a lone teaser line ("What Is Unearned Revenue?") under a "Read More" box is not.
 MIN_CONTINUATION_WORDS = 25
+# ... and only if this share of its words of four letters or more occur in the article so far
+# (a footer or a teaser about another story shares few).
+MIN_CONTINUATION_SHARED = 0.15
+CONTENT_WORD = re.compile(r"\w{4,}")
 MIN_LIST_INTRO_WORDS = 4
+# A paragraph printed twice within a few lines is a caption or a teaser's summary shown by two
+# page elements, not article text, which does not repeat itself.
+REPEAT_WINDOW = 3
+MIN_REPEATED_WORDS = 8
 # A section marker ("Most Popular", "Related") seen before this much prose is page navigation.
 MIN_PROSE_BEFORE_MARKER = 60
 
@@ -157,6 +165,7 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     """Split a page's text into articles and pieces that cover every non-blank character."""
     layout = layout or detect_layout(text)
     lines = read_lines(text, layout)
+    _mark_repeated_paragraphs(lines)
     _mark_lists(lines)
     _demote_navigation_markers(lines)
     regions = _regions(lines)
@@ -170,7 +179,7 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
             _find_header(lines, block)
             blocks.append((region_no, block))
     main = _main_block(blocks)
-    _merge_continuations(blocks, main)
+    _merge_continuations(lines, blocks, main)
     return _assemble(text, layout, lines, blocks, main)
 
 
@@ -186,11 +195,15 @@ def _main_block(blocks: list[tuple[int, _Block]]) -> _Block | None:
     )
 
 
-def _merge_continuations(blocks: list[tuple[int, _Block]], main: _Block | None) -> None:
+def _merge_continuations(
+    lines: list[Line], blocks: list[tuple[int, _Block]], main: _Block | None
+) -> None:
     """Prose right after a mid-article widget ("Most Popular", then teaser titles) with no
-    headline of its own continues the main article, whose body then has several runs."""
+    headline of its own continues the main article, whose body then has several runs, if it
+    is a paragraph or more and speaks of the same things (shares words with the article)."""
     if main is None:
         return
+    main_words = _content_words(lines, main.body)
     previous: _Block | None = None
     last_region = None
     for region, block in blocks:
@@ -201,6 +214,7 @@ def _merge_continuations(blocks: list[tuple[int, _Block]], main: _Block | None) 
             and block.body
             and not block.header
             and block.score >= MIN_CONTINUATION_WORDS
+            and _overlap(_content_words(lines, block.body), main_words) >= MIN_CONTINUATION_SHARED
         ):
             main.body += block.body
             main.score += block.score
@@ -208,6 +222,25 @@ def _merge_continuations(blocks: list[tuple[int, _Block]], main: _Block | None) 
             continue
         if block.body or block.comments:
             previous = block
+
+
+def _content_words(lines: list[Line], indices: list[int]) -> list[str]:
+    return [w.casefold() for i in indices for w in CONTENT_WORD.findall(lines[i].text)]
+
+
+def _overlap(words: list[str], vocabulary: list[str]) -> float:
+    known = set(vocabulary)
+    return sum(w in known for w in words) / len(words) if words else 0.0
+
+
+def _mark_repeated_paragraphs(lines: list[Line]) -> None:
+    for i, line in enumerate(lines):
+        if not line.prose or line.words < MIN_REPEATED_WORDS:
+            continue
+        for other in lines[i + 1 : i + 1 + REPEAT_WINDOW]:
+            if other.text == line.text:
+                for copy in (line, other):
+                    copy.kind, copy.rule, copy.prose = "boilerplate", "repeated_paragraph", False
 
 
 def _mark_lists(lines: list[Line]) -> None:

@@ -14,8 +14,9 @@ SECOND = (
     "first new lines are due to run from March, with more to follow if demand holds up."
 )
 THIRD = (
-    "Opposition members called the plan overdue but welcomed it, and asked for a review of the "
-    "fares charged after midnight, which they said fall hardest on those with the least."
+    "Opposition members called the night bus extension overdue but welcomed it, and asked the "
+    "transport office to review the fares charged after midnight, which fall hardest on shift "
+    "workers."
 )
 COMMENT = (
     "Finally! I have been waiting for this for years, the old night bus took two hours to get "
@@ -163,3 +164,25 @@ def test_a_paragraph_after_a_widget_continues_the_article():
     text = _page("Night buses to reach the outer districts", LEDE, SECOND, "Most Popular", THIRD)
     _, main = _main(text)
     assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+
+
+def test_a_paragraph_printed_twice_in_a_row_is_a_caption_not_article_text():
+    caption = "The mayor speaks at the opening of the new night bus depot on Monday, Jan. 9, 2017."
+    text = _page("Night buses to reach the outer districts", caption, caption, LEDE, SECOND, THIRD)
+    result, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert [p.label for p in result.pieces if text[p.start : p.end] == caption] == [
+        "repeated_paragraph",
+        "repeated_paragraph",
+    ]
+
+
+def test_prose_about_something_else_after_a_widget_does_not_continue_the_article():
+    footer = (
+        "The material on this site may not be reproduced, distributed, transmitted, cached or "
+        "otherwise used, except with the prior written permission of Advance Local Media."
+    )
+    text = _page("Night buses to reach the outer districts", LEDE, SECOND, "Most Read", footer)
+    _, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND])
+    assert footer not in main.body
