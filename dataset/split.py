@@ -26,6 +26,9 @@ from .metadata import Meta, dateline_prefix, parse_meta
 # A sentence ends in . ! ? or …, possibly inside closing quotes: "…on the road.'" but not "…back'".
 SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
 MIN_PROSE_WORDS = 3
+# A short line cut off with an ellipsis ("Season 8 boldly goes from...") is a teaser: neither
+# prose nor the headline of an article on this page.
+TRUNCATION_MARKS = ("...", "…")
 LONG_LINE_WORDS = 25
 MAX_BOILERPLATE_WORDS = 35
 MIN_HEADLINE_WORDS = 3
@@ -150,11 +153,13 @@ def classify(line: Line, layout: Layout) -> Line:
     if meta is not None:
         line.kind, line.meta = "meta", meta
         return line
+    truncated = line.words < LONG_LINE_WORDS and text.endswith(TRUNCATION_MARKS)
     line.prose = line.words >= LONG_LINE_WORDS or (
-        line.words >= MIN_PROSE_WORDS and SENTENCE_END.search(text) is not None
+        line.words >= MIN_PROSE_WORDS and SENTENCE_END.search(text) is not None and not truncated
     )
     line.headline = (
         not line.prose
+        and not truncated
         and MIN_HEADLINE_WORDS <= line.words <= MAX_HEADLINE_WORDS
         and (text[0].isupper() or text[0].isdigit() or text[0] in "\"'“‘")
     )

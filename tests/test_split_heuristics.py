@@ -186,3 +186,22 @@ def test_prose_about_something_else_after_a_widget_does_not_continue_the_article
     _, main = _main(text)
     assert main.body == "\n\n".join([LEDE, SECOND])
     assert footer not in main.body
+
+
+def test_teasers_cut_off_with_an_ellipsis_are_not_prose():
+    teasers = [
+        f"Story {n}: the council votes on the new fares for the night..." for n in range(1, 9)
+    ]
+    text = _page(
+        *teasers,
+        "Previous Story",
+        "Night buses to reach the outer districts",
+        "By Ana Ruiz",
+        LEDE,
+        SECOND,
+        THIRD,
+    )
+    result, main = _main(text)
+    assert main.title == "Night buses to reach the outer districts"
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert all(teaser not in a.body for a in result.articles for teaser in teasers)
