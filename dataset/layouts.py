@@ -10,6 +10,9 @@ from importlib.resources import files
 from re import _constants as re_constants
 from re import _parser as re_parser
 
+# What may follow a section marker on its line: "Read also:", "À lire aussi :".
+MARKER_TRAILER = " :"
+
 
 @dataclass(frozen=True)
 class BoilerplateRule:
@@ -36,6 +39,8 @@ class Layout:
     _screen: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _keywords: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _markers: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    # No marker is longer than this (most lines are, and need no regex at all).
+    _marker_max_chars: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         anchored = [r.pattern.pattern[1:] for r in self.boilerplate if not r.keywords]
@@ -48,6 +53,10 @@ class Layout:
             re.compile("|".join(map(re.escape, keywords)) if keywords else "(?!)"),
         )
         object.__setattr__(self, "_markers", _anchored_union(markers))
+        widest = max(
+            (re_parser.parse(m.pattern).getwidth()[1] for m in self.section_markers), default=0
+        )
+        object.__setattr__(self, "_marker_max_chars", widest + len(MARKER_TRAILER))
 
     def boilerplate_rule(self, line: str) -> BoilerplateRule | None:
         """The first boilerplate rule that matches the stripped line, if any."""
@@ -63,7 +72,9 @@ class Layout:
 
     def is_section_marker(self, line: str) -> bool:
         """Markers may end in a colon ("Read also:", "À lire aussi :")."""
-        return self._markers.match(line.rstrip(" :")) is not None
+        if len(line) > self._marker_max_chars:
+            return False
+        return self._markers.match(line.rstrip(MARKER_TRAILER)) is not None
 
 
 class LayoutError(ValueError):

@@ -38,19 +38,20 @@ SHORT_LINE_COST = 4.0
 BOILERPLATE_COST = 6.0
 META_COST = 10.0
 TITLE_LOOKBACK = 6
-LIST_ITEM_COST = 1.0
-# Prose after a mid-article widget continues the article only if it is at least a paragraph;
-# a lone teaser line ("What Is Unearned Revenue?") under a "Read More" box is not.
-MIN_CONTINUATION_WORDS = 25
-# ... and only if this share of its words of four letters or more occur in the article so far
-# (a footer or a teaser about another story shares few).
-MIN_CONTINUATION_SHARED = 0.15
-CONTENT_WORD = re.compile(r"\w{4,}")
+# A list inside an article: an introducing sentence of this many words ending in ":", then items
+# that cost little, so the body runs on through them to the prose after the list.
 MIN_LIST_INTRO_WORDS = 4
+LIST_ITEM_COST = 1.0
 # A paragraph printed twice within a few lines is a caption or a teaser's summary shown by two
 # page elements, not article text, which does not repeat itself.
 REPEAT_WINDOW = 3
 MIN_REPEATED_WORDS = 8
+# Prose after a mid-article widget continues the article only if it is at least a paragraph
+# (a lone teaser line under a "Read More" box is not) and this share of its words of four
+# letters or more occur in the article so far (a footer or another story's teaser shares few).
+MIN_CONTINUATION_WORDS = 25
+MIN_CONTINUATION_SHARED = 0.15
+CONTENT_WORD = re.compile(r"\w{4,}")
 # A section marker ("Most Popular", "Related") seen before this much prose is page navigation.
 MIN_PROSE_BEFORE_MARKER = 60
 
@@ -208,7 +209,6 @@ def _merge_continuations(
     is a paragraph or more and speaks of the same things (shares words with the article)."""
     if main is None:
         return
-    main_words = _content_words(lines, main.body)
     previous: _Block | None = None
     last_region = None
     for region, block in blocks:
@@ -219,7 +219,8 @@ def _merge_continuations(
             and block.body
             and not block.header
             and block.score >= MIN_CONTINUATION_WORDS
-            and _overlap(_content_words(lines, block.body), main_words) >= MIN_CONTINUATION_SHARED
+            and _shared(_content_words(lines, block.body), _content_words(lines, main.body))
+            >= MIN_CONTINUATION_SHARED
         ):
             main.body += block.body
             main.score += block.score
@@ -230,15 +231,17 @@ def _merge_continuations(
 
 
 def _content_words(lines: list[Line], indices: list[int]) -> list[str]:
-    return [w.casefold() for i in indices for w in CONTENT_WORD.findall(lines[i].text)]
+    return CONTENT_WORD.findall(" ".join(lines[i].text for i in indices).casefold())
 
 
-def _overlap(words: list[str], vocabulary: list[str]) -> float:
+def _shared(words: list[str], vocabulary: list[str]) -> float:
+    """The share of `words` that occur in `vocabulary`."""
     known = set(vocabulary)
     return sum(w in known for w in words) / len(words) if words else 0.0
 
 
 def _mark_repeated_paragraphs(lines: list[Line]) -> None:
+    """Both copies of a paragraph printed twice within REPEAT_WINDOW lines are boilerplate."""
     for i, line in enumerate(lines):
         if not line.prose or line.words < MIN_REPEATED_WORDS:
             continue

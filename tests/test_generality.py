@@ -25,6 +25,11 @@ def test_set_has_tuned_held_out_and_blind_pages():
     assert len(evaluate.load("dev")) == 10
     assert len(evaluate.load("heldout")) == 13
     assert len(evaluate.load("blind")) == 81
+    inspect, confirm = evaluate.load("blind-inspect"), evaluate.load("blind-confirm")
+    assert (len(inspect), len(confirm)) == (38, 43)
+    assert {n for n, _, _ in inspect} | {n for n, _, _ in confirm} == {
+        n for n, _, _ in evaluate.load("blind")
+    }
     assert all(len(gold.split()) >= 100 for _, _, gold in pages)
 
 
@@ -37,13 +42,14 @@ def test_main_body_f1_beats_target_and_naive_floor(split):
     assert ours.f1 > naive.f1 + 0.2
 
 
-def test_blind_pages_keep_their_first_score():
-    """Scored once, blind: F1 0.908, short of the 0.92 target (README). This guards against
-    regressions; it is not the target."""
-    pages = evaluate.load("blind")
+@pytest.mark.parametrize(("split", "scored"), [("blind-confirm", 0.891), ("blind", 0.941)])
+def test_blind_pages_keep_their_score(split, scored):
+    """blind-confirm was never looked at: F1 0.891, short of the 0.92 target (README). These
+    guard against regressions; they are not the target."""
+    pages = evaluate.load(split)
     ours, _, _ = evaluate.evaluate(pages, evaluate.splitter_body)
     naive, _, _ = evaluate.evaluate(pages, evaluate.naive_body)
-    assert ours.f1 >= 0.905
+    assert ours.f1 >= scored - 0.005
     assert ours.f1 > naive.f1 + 0.4
 
 

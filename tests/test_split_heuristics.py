@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from istanbul_talks.dataset.layouts import detect_layout
 from istanbul_talks.dataset.report import account
 from istanbul_talks.dataset.split import split_text
 
@@ -205,3 +206,11 @@ def test_teasers_cut_off_with_an_ellipsis_are_not_prose():
     assert main.title == "Night buses to reach the outer districts"
     assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
     assert all(teaser not in a.body for a in result.articles for teaser in teasers)
+
+
+def test_the_longest_possible_marker_is_still_a_marker():
+    """Lines longer than any marker skip the marker regex; the bound must cover every pattern."""
+    layout = detect_layout("")
+    longest = "More from " + "x" * 40 + " :"
+    assert layout.is_section_marker(longest)
+    assert not layout.is_section_marker("More from " + "x" * 41)
