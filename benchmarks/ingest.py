@@ -220,14 +220,21 @@ def clustering(count: int, repeats: int, workers: int) -> dict:
     }
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive count, not {value}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sizes", type=_positive, nargs="*", default=[1000, 10000, 100000])
+    parser.add_argument("--repeats", type=_positive, default=3)
+    parser.add_argument("--workers", type=_positive, default=2)
     parser.add_argument(
         "--cluster-articles",
-        type=int,
+        type=_positive,
         nargs="*",
         default=[1_000_000],
         help="article counts for the clustering benchmark (none: skip it)",
