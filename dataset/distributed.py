@@ -66,8 +66,9 @@ def _ipc(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _frames(batch: pa.Table, column: str) -> pl.DataFrame:
-    return pl.concat([pl.read_ipc(io.BytesIO(b)) for b in batch[column].to_pylist()])
+def _table_of(batch: pa.Table, column: str) -> pa.Table:
+    """Map: the table a split batch holds in `column` ("articles" or "dumps")."""
+    return pl.concat([pl.read_ipc(io.BytesIO(b)) for b in batch[column].to_pylist()]).to_arrow()
 
 
 def _resolve(value):
@@ -77,7 +78,7 @@ def _resolve(value):
     return ray.get(value) if isinstance(value, ray.ObjectRef) else value
 
 
-def _split_batch(batch: pa.Table, raw_dir: str, config: DedupeConfig) -> pa.Table:
+def _split_batch(batch: pa.Table, raw_dir: str, config: dict) -> pa.Table:
     """Map: a batch of dump files -> one row holding its accounts, quarantine rows, dumps and
     articles (with each article's key and signature)."""
     rows = batch.to_pylist()
@@ -106,14 +107,6 @@ def _split_batch(batch: pa.Table, raw_dir: str, config: DedupeConfig) -> pa.Tabl
             "articles": [_ipc(articles)],
         }
     )
-
-
-def _articles_of(batch: pa.Table) -> pa.Table:
-    return _frames(batch, "articles").to_arrow()
-
-
-def _dumps_of(batch: pa.Table) -> pa.Table:
-    return _frames(batch, "dumps").to_arrow()
 
 
 def _exact_pairs(group: pa.Table) -> pa.Table:
@@ -236,8 +229,9 @@ def build_on_ray(
                 ledger.add(account_from_dict(entry))
             quarantine += json.loads(row["quarantine"])
         ledger.close()
-        articles = split.map_batches(_articles_of, batch_format="pyarrow", batch_size=1)
-        articles = articles.materialize()
+        articles = split.map_batches(
+            _table_of, batch_format="pyarrow", batch_size=1, fn_kwargs={"column": "articles"}
+        ).materialize()
         marked = _clusters(articles, config, settings)
         marked_ref = ray.put(marked.select(["article_id", "near_dup_cluster", "is_canonical"]))
         for name, dataset in (
@@ -247,7 +241,12 @@ def build_on_ray(
                     _with_clusters, batch_format="pyarrow", fn_kwargs={"marked": marked_ref}
                 ),
             ),
-            ("dumps", split.map_batches(_dumps_of, batch_format="pyarrow", batch_size=1)),
+            (
+                "dumps",
+                split.map_batches(
+                    _table_of, batch_format="pyarrow", batch_size=1, fn_kwargs={"column": "dumps"}
+                ),
+            ),
         ):
             dataset.write_parquet(str(work / name))
             shutil.rmtree(out_dir / name, ignore_errors=True)
