@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -302,3 +305,16 @@ def test_same_file_name_in_two_folders_quarantines_the_second(tmp_path):
         "b/page.txt: dump id 'page' already used by a/page.txt; rename one of them"
     ]
     assert result.summary["totals"]["files_quarantined"] == 1
+
+
+def test_ingest_benchmark_refuses_counts_that_are_not_positive():
+    """Refused before any work: `--cluster-articles 0` used to crash after the whole run."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "ingest.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--sizes", "--cluster-articles", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "--cluster-articles: must be a positive count, not 0" in run.stderr
