@@ -21,7 +21,7 @@ def test_metric_on_hand_computed_example():
 
 def test_set_has_tuned_held_out_and_blind_pages():
     pages = evaluate.load("all")
-    assert len(pages) == 104
+    assert len(pages) == 124
     assert len(evaluate.load("dev")) == 10
     assert len(evaluate.load("heldout")) == 13
     assert len(evaluate.load("blind")) == 81
@@ -30,6 +30,10 @@ def test_set_has_tuned_held_out_and_blind_pages():
     assert {n for n, _, _ in inspect} | {n for n, _, _ in confirm} == {
         n for n, _, _ in evaluate.load("blind")
     }
+    blind2 = evaluate.load("blind2")
+    assert len(blind2) == 20
+    assert all(name.startswith("readability-") for name, _, _ in blind2)
+    assert {n for n, _, _ in evaluate.load("unseen")} == {n for n, _, _ in confirm + blind2}
     assert all(len(gold.split()) >= 100 for _, _, gold in pages)
 
 

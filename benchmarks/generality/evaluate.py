@@ -2,10 +2,12 @@
 
     python benchmarks/generality/evaluate.py [--split SPLIT] [--show]
 
-SPLIT is dev, heldout, blind, all, or one half of the blind pages: blind-inspect or
-blind-confirm. After the blind pages had been scored once, they were halved by a hash of their
-name (`blind_half`), fixed before any page was looked at; later splitter work looked only at
-blind-inspect pages, and blind-confirm measures that work on pages nobody looked at.
+SPLIT is dev, heldout, blind, blind2, all, one half of the blind pages (blind-inspect or
+blind-confirm), or unseen. After the blind pages had been scored once, they were halved by a hash
+of their name (`blind_half`), fixed before any page was looked at; later splitter work looked only
+at blind-inspect pages, and blind-confirm measures that work on pages nobody looked at. blind2
+pages come from a further source, added after that work. `unseen` is blind-confirm and blind2
+together: every page no splitter work has looked at.
 
 Compares the splitter with the naive rule "the longest run of long, sentence-ending lines",
 measured in the same run on the same pages. Micro-averaged over pages (every 4-gram counts once),
@@ -28,7 +30,7 @@ from istanbul_talks.dataset.split import split_text
 SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generality"
 WORD = re.compile(r"\w+", re.UNICODE)
 N = 4
-SPLITS = ["heldout", "dev", "blind", "blind-inspect", "blind-confirm", "all"]
+SPLITS = ["heldout", "dev", "blind", "blind-inspect", "blind-confirm", "blind2", "unseen", "all"]
 
 
 def ngrams(text: str, n: int = N) -> Counter[tuple[str, ...]]:
@@ -90,6 +92,8 @@ def blind_half(name: str) -> str:
 def _in_split(page: dict, split: str) -> bool:
     if split == "all" or page["split"] == split:
         return True
+    if split == "unseen":
+        return _in_split(page, "blind-confirm") or _in_split(page, "blind2")
     blind, _, half = split.partition("-")
     return page["split"] == blind == "blind" and blind_half(page["name"]) == half
 

