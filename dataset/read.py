@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
+from typing import Literal
 
 import charset_normalizer
 from lxml import etree
@@ -289,6 +290,12 @@ BLOCK = {
     "button",
     "label",
 }
+# Where the markup's own line breaks are shown as they are.
+PREFORMATTED = {"pre", "textarea", "listing", "plaintext"}
+_HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+# How an element's own text shows the markup's whitespace: kept (pre), as spaces (running text:
+# flow) or, between child elements only, a line break where the markup breaks the line (layout).
+Whitespace = Literal["pre", "flow", "layout"]
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
@@ -317,14 +324,35 @@ def html_encoding(markup: bytes) -> str:
         return decode(markup).encoding
 
 
+def _whitespace_of(node: etree._Element, tag: str, outer: Whitespace) -> Whitespace:
+    if outer == "pre" or tag in PREFORMATTED:
+        return "pre"
+    texts = [node.text, *(child.tail for child in node)]
+    return "flow" if any(t and not t.isspace() for t in texts) else "layout"
+
+
+def _shown(text: str, whitespace: Whitespace) -> str:
+    if whitespace == "pre":
+        return text
+    if whitespace == "layout" and "\n" in text and _HTML_WHITESPACE.fullmatch(text):
+        return "\n"
+    return _HTML_WHITESPACE.sub(" ", text)
+
+
 def render_html(markup: bytes) -> str:
-    """The visible text of an HTML page, one line per block element (what a reader sees)."""
+    """The visible text of an HTML page, one line per block element (what a reader sees).
+
+    Line breaks in the markup are read as a browser shows them, without the page's CSS: inside
+    running text (an element holding words of its own) they are spaces, so paragraphs wrapped at
+    80 columns stay one line; between the items of a menu or a byline (an element holding only
+    other elements) they separate lines, as its stylesheet most likely does; in <pre> they stay.
+    """
     text = markup.decode(html_encoding(markup), errors="replace")
     parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
     root = lxml_html.document_fromstring(_XML_DECLARATION.sub("", text), parser=parser)
     out: list[str] = []
 
-    def walk(node: etree._Element) -> None:
+    def walk(node: etree._Element, outer: Whitespace) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
         tag = tag.lower().split("}")[-1]
         hidden = (
@@ -334,19 +362,20 @@ def render_html(markup: bytes) -> str:
         )
         if not hidden:
             block = tag in BLOCK
+            own = _whitespace_of(node, tag, outer)
             if block:
                 out.append("\n")
             if node.text and tag:
-                out.append(node.text)
+                out.append(_shown(node.text, own))
             for child in node:
-                walk(child)
+                walk(child, own)
             if block:
                 out.append("\n")
         if node.tail:
-            out.append(node.tail)
+            out.append(_shown(node.tail, outer))
 
     body = root.find("body")
-    walk(body if body is not None else root)
+    walk(body if body is not None else root, "layout")
     lines = (" ".join(line.split()) for line in "".join(out).split("\n"))
     text = "\n".join(line for line in lines if line)
     return text + "\n" if text else ""

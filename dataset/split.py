@@ -54,6 +54,13 @@ MIN_CONTINUATION_SHARED = 0.15
 CONTENT_WORD = re.compile(r"\w{4,}")
 # A section marker ("Most Popular", "Related") seen before this much prose is page navigation.
 MIN_PROSE_BEFORE_MARKER = 60
+# A ticker of timed news items ("14:44", then a headline or a sentence, and so on): at least
+# MIN_FEED_STAMPS lines that are only a clock time, each at most MAX_FEED_GAP lines after the last.
+CLOCK_TIME = re.compile(r"^\d{1,2}[:h.]\d{2}(\s?[ap]\.?m\.?)?$", re.IGNORECASE)
+MIN_FEED_STAMPS = 3
+MAX_FEED_GAP = 4
+# Items sharing this many words with the prose above are a live blog's entries, not a ticker.
+MIN_FEED_SHARED = 0.3
 
 ARTICLE = "article"
 METADATA = "metadata"
@@ -74,8 +81,12 @@ class Line:
     words: int = 0
     prose: bool = False
     headline: bool = False
-    ends_article: bool = False
+    # The section this line opens, which ends the article and holds none: "comments_section"
+    # after a comments heading, "timestamped_feed" at a ticker of timed news items.
+    opens_section: str | None = None
     list_item: bool = False
+    # A short line cut off with "..." or "…": a teaser for another page, neither prose nor title.
+    teaser: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,8 +133,8 @@ class _Block:
     body: list[int] = field(default_factory=list)
     meta: list[int] = field(default_factory=list)
     score: float = 0.0
-    # A comments section (from a comments heading to the next section marker): no article here.
-    comments: bool = False
+    # A section that holds no article (comments, a news ticker): its label, else None.
+    section: str | None = None
 
 
 def read_lines(text: str, layout: Layout) -> list[Line]:
@@ -148,19 +159,20 @@ def classify(line: Line, layout: Layout) -> Line:
     if line.words <= MAX_BOILERPLATE_WORDS:
         rule = layout.boilerplate_rule(text)
         if rule:
-            line.kind, line.rule, line.ends_article = "boilerplate", rule.rule, rule.ends_article
+            line.kind, line.rule = "boilerplate", rule.rule
+            line.opens_section = "comments_section" if rule.ends_article else None
             return line
     meta = parse_meta(text, time_prefix=layout.time_prefix, n_words=line.words)
     if meta is not None:
         line.kind, line.meta = "meta", meta
         return line
-    truncated = line.words < LONG_LINE_WORDS and text.endswith(TRUNCATION_MARKS)
+    line.teaser = line.words < LONG_LINE_WORDS and text.endswith(TRUNCATION_MARKS)
     line.prose = line.words >= LONG_LINE_WORDS or (
-        line.words >= MIN_PROSE_WORDS and SENTENCE_END.search(text) is not None and not truncated
+        line.words >= MIN_PROSE_WORDS and SENTENCE_END.search(text) is not None and not line.teaser
     )
     line.headline = (
         not line.prose
-        and not truncated
+        and not line.teaser
         and MIN_HEADLINE_WORDS <= line.words <= MAX_HEADLINE_WORDS
         and (text[0].isupper() or text[0].isdigit() or text[0] in "\"'“‘")
     )
@@ -173,12 +185,14 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     lines = read_lines(text, layout)
     _mark_repeated_paragraphs(lines)
     _mark_lists(lines)
+    _mark_teaser_cards(lines)
+    _mark_timestamped_feeds(lines)
     _demote_navigation_markers(lines)
     regions = _regions(lines)
     blocks: list[tuple[int, _Block]] = []
-    for region_no, (first, last, comments) in enumerate(regions):
-        if comments:
-            blocks.append((region_no, _Block(first, last, comments=True)))
+    for region_no, (first, last, section) in enumerate(regions):
+        if section:
+            blocks.append((region_no, _Block(first, last, section=section)))
             continue
         for block in _blocks(lines, first, last):
             _find_body(lines, block)
@@ -226,7 +240,7 @@ def _merge_continuations(
             main.score += block.score
             block.body, block.title, block.title_span, block.meta = [], None, None, []
             continue
-        if block.body or block.comments:
+        if block.body or block.section:
             previous = block
 
 
@@ -271,34 +285,83 @@ def _mark_lists(lines: list[Line]) -> None:
             items.append(line)
 
 
+def _mark_teaser_cards(lines: list[Line]) -> None:
+    """A headline with a teaser cut off by "..." between two paragraphs is a card linking to
+    another story ("Related: Title / First words of it... / Read more") set inside the
+    article: its lines are boilerplate, and it does not open a new article."""
+    group: list[Line] = []
+    prose_before = False
+    for line in lines:
+        if not line.prose:
+            group.append(line)
+            continue
+        card = (
+            prose_before
+            and any(g.teaser for g in group)
+            and any(g.headline for g in group)
+            and all(g.kind in {"text", "boilerplate"} for g in group)
+        )
+        if card:
+            for g in group:
+                if g.kind == "text":
+                    g.kind, g.rule, g.headline = "boilerplate", "teaser_card", False
+        group, prose_before = [], True
+
+
+def _mark_timestamped_feeds(lines: list[Line]) -> None:
+    """A run of clock times, each followed by a short item, is a ticker of other news ("Live",
+    "Le fil"): it opens a section that ends the article, unless its items speak of the same
+    things as the prose above it (a live blog of the page's own story)."""
+    stamps = [
+        i for i, line in enumerate(lines) if line.kind == "text" and CLOCK_TIME.match(line.text)
+    ]
+    runs: list[list[int]] = []
+    for i in stamps:
+        if runs and i - runs[-1][-1] <= MAX_FEED_GAP:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        if len(run) < MIN_FEED_STAMPS:
+            continue
+        items = [i for i in range(run[0], run[-1] + MAX_FEED_GAP) if i < len(lines)]
+        above = [i for i in range(run[0]) if lines[i].prose]
+        if _shared(_content_words(lines, items), _content_words(lines, above)) >= MIN_FEED_SHARED:
+            continue
+        for i in run:
+            lines[i].kind, lines[i].rule = "boilerplate", "feed_timestamp"
+        lines[run[0]].opens_section = "timestamped_feed"
+
+
 def _demote_navigation_markers(lines: list[Line]) -> None:
     """Markers and comments headings above the page's own article belong to its menus and
     share bars ("Comments (12)" beside the byline), not to a teaser block or a thread."""
     prose_words = 0
     for line in lines:
-        if line.kind == "marker" or line.ends_article:
+        if line.kind == "marker" or line.opens_section:
             if prose_words >= MIN_PROSE_BEFORE_MARKER:
                 return
             if line.kind == "marker":
                 line.kind, line.rule = "boilerplate", "navigation_marker"
-            line.ends_article = False
+            line.opens_section = None
         elif line.prose:
             prose_words += line.words
 
 
-def _regions(lines: list[Line]) -> list[tuple[int, int, bool]]:
-    """Line ranges [first, last) between section markers, and whether each is a comments
-    section (it opens with a comments heading); the first one holds the page's own article."""
-    regions: list[tuple[int, int, bool]] = []
-    first, comments = 0, False
+def _regions(lines: list[Line]) -> list[tuple[int, int, str | None]]:
+    """Line ranges [first, last) between section markers, each with the label of the section
+    that holds no article when it opens with a comments heading or a ticker (else None); the
+    first one holds the page's own article."""
+    regions: list[tuple[int, int, str | None]] = []
+    first, section = 0, None
     for i, line in enumerate(lines):
         if line.kind == "marker":
-            regions.append((first, i, comments))
-            first, comments = i + 1, False
-        elif line.ends_article and not comments:
-            regions.append((first, i, comments))
-            first, comments = i, True
-    regions.append((first, len(lines), comments))
+            regions.append((first, i, section))
+            first, section = i + 1, None
+        elif line.opens_section and not section:
+            regions.append((first, i, section))
+            first, section = i, line.opens_section
+    regions.append((first, len(lines), section))
     return regions
 
 
@@ -435,8 +498,8 @@ def _assemble(
     for _, block in blocks:
         title = titles_by_block[(block.first, block.last)]
         for i in range(block.first, block.last):
-            if block.comments and lines[i].kind != "boilerplate":
-                pieces.append(Piece(lines[i].start, lines[i].end, BOILERPLATE, "comments_section"))
+            if block.section and lines[i].kind != "boilerplate":
+                pieces.append(Piece(lines[i].start, lines[i].end, BOILERPLATE, block.section))
             elif i not in used:
                 pieces.append(_leftover(lines, i, title, counts))
     # Regions exclude their section markers, so markers are the only lines in no block.

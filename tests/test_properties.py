@@ -15,8 +15,17 @@ SEED_LINES = sorted(
         for line in path.read_text(encoding="utf-8").splitlines()
     }
 )
-# Lines that cut a page into regions: section markers and comments headings.
-STRUCTURE_LINES = ["Related Articles", "Most Popular", "Top Rated Comments", "Jump to Comments"]
+# Lines that cut a page into regions or sections: section markers, comments headings, a
+# ticker's timestamps, and the teaser line of a card set inside an article.
+STRUCTURE_LINES = [
+    "Related Articles",
+    "Most Popular",
+    "Top Rated Comments",
+    "Jump to Comments",
+    "14:44",
+    "9.05am",
+    "Small savings on each ticket add up to…",
+]
 # Any text, and page-like text: real seed lines (short and long) mixed with noise.
 page_lines = st.lists(
     st.one_of(

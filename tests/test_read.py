@@ -80,6 +80,21 @@ def test_html_is_rendered_to_visible_lines():
     )
 
 
+def test_line_breaks_in_running_text_are_spaces_between_items_lines_and_kept_in_pre():
+    markup = b"""<html><body><nav><a>Home</a>
+<a>World</a> <a>Sport</a></nav><p>Horror stories about the <a>taxi</a> service have
+been commonplace in recent months,
+but there is <em>more</em>
+<em>to learn</em>.</p><p>Line one<br>line two</p>
+<pre>x = 1
+y = 2</pre></body></html>"""
+    assert render_html(markup) == (
+        "Home\nWorld Sport\n"
+        "Horror stories about the taxi service have been commonplace in recent months, "
+        "but there is more to learn.\nLine one\nline two\nx = 1\ny = 2\n"
+    )
+
+
 def test_gzipped_html_dump_is_read(tmp_path):
     page = b"<html><body><h1>Title of it all</h1><p>Body text here.</p></body></html>"
     path = tmp_path / "page.html.gz"

@@ -214,3 +214,66 @@ def test_the_longest_possible_marker_is_still_a_marker():
     longest = "More from " + "x" * 40 + " :"
     assert layout.is_section_marker(longest)
     assert not layout.is_section_marker("More from " + "x" * 41)
+
+
+def test_a_teaser_card_inside_the_article_neither_ends_nor_enters_it():
+    card = "Seven ways to save on your commute this winter"
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        card,
+        card,
+        card,
+        "When you ride the bus every day, small savings on each ticket add up to…",
+        "Read more Read more",
+        SECOND,
+        THIRD,
+    )
+    result, main = _main(text)
+    assert main.title == "Night buses to reach the outer districts"
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert len(result.articles) == 1
+    labels = [p.label for p in result.pieces if text[p.start : p.end] == card]
+    assert labels == ["teaser_card"] * 3
+
+
+LIVE = [
+    ("14:44", "Fourteen soldiers named in abuse inquiry, some identified"),
+    ("14:32", "An artist arrested for dyeing a geyser pink in Iceland"),
+    ("14:10", "Earthquake. A magnitude 6.8 quake struck Papua New Guinea, the survey said."),
+    ("13:54", "Parliament votes the surveillance bill at first reading"),
+]
+
+
+def test_a_ticker_of_timed_items_after_the_article_is_not_article_text():
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        SECOND,
+        THIRD,
+        "Live",
+        *(line for item in LIVE for line in item),
+    )
+    result, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    labels = {text[p.start : p.end]: p.label for p in result.pieces}
+    assert labels["14:44"] == labels["13:54"] == "feed_timestamp"
+    assert labels[LIVE[2][1]] == "timestamped_feed"
+
+
+def test_timed_entries_of_a_live_blog_on_the_same_story_stay_in_it():
+    entries = [
+        ("14:44", "The council opens the night bus debate; shift workers fill the gallery."),
+        ("14:32", "Transport office: night bus extension will cost 4 million euros a year."),
+        ("14:10", "Opposition welcomes night bus extension, asks to review fares after midnight."),
+    ]
+    text = _page(
+        "Night buses: the council votes, live",
+        LEDE,
+        SECOND,
+        *(line for entry in entries for line in entry),
+        THIRD,
+    )
+    _, main = _main(text)
+    assert all(entry in main.body for _, entry in entries)
+    assert main.body.startswith(LEDE) and main.body.endswith(THIRD)

@@ -30,7 +30,14 @@ from istanbul_talks.dataset.split import split_text
 SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generality"
 WORD = re.compile(r"\w+", re.UNICODE)
 N = 4
-SPLITS = ["heldout", "dev", "blind", "blind-inspect", "blind-confirm", "blind2", "unseen", "all"]
+BLIND_SPLITS = ("blind", "blind2")
+SPLITS = [
+    "heldout",
+    "dev",
+    *(f"{base}{half}" for base in BLIND_SPLITS for half in ("", "-inspect", "-confirm")),
+    "unseen",
+    "all",
+]
 
 
 def ngrams(text: str, n: int = N) -> Counter[tuple[str, ...]]:
@@ -93,9 +100,9 @@ def _in_split(page: dict, split: str) -> bool:
     if split == "all" or page["split"] == split:
         return True
     if split == "unseen":
-        return _in_split(page, "blind-confirm") or _in_split(page, "blind2")
-    blind, _, half = split.partition("-")
-    return page["split"] == blind == "blind" and blind_half(page["name"]) == half
+        return any(_in_split(page, f"{base}-confirm") for base in BLIND_SPLITS)
+    base, _, half = split.partition("-")
+    return page["split"] == base in BLIND_SPLITS and blind_half(page["name"]) == half
 
 
 def load(split: str = "heldout") -> list[tuple[str, str, str]]:
