@@ -163,7 +163,7 @@ def classify(line: Line, layout: Layout) -> Line:
             line.opens_section = "comments_section" if rule.ends_article else None
             return line
     meta = parse_meta(text, time_prefix=layout.time_prefix, n_words=line.words)
-    if meta is not None:
+    if meta is not None and not _is_dated_lede(text, meta):
         line.kind, line.meta = "meta", meta
         return line
     line.teaser = line.words < LONG_LINE_WORDS and text.endswith(TRUNCATION_MARKS)
@@ -177,6 +177,12 @@ def classify(line: Line, layout: Layout) -> Line:
         and (text[0].isupper() or text[0].isdigit() or text[0] in "\"'“‘")
     )
     return line
+
+
+def _is_dated_lede(text: str, meta: Meta) -> bool:
+    """ "April 17, 2015 -- Imagine being sick ...": a date opening the first paragraph, not a
+    date line with a title after it; the text after the date is as long as prose."""
+    return meta.rest is not None and len(text[meta.rest :].split()) >= LONG_LINE_WORDS
 
 
 def split_text(text: str, layout: Layout | None = None) -> SplitResult:
@@ -233,6 +239,7 @@ def _merge_continuations(
             and block.body
             and not block.header
             and block.score >= MIN_CONTINUATION_WORDS
+            and _mostly_prose(lines, block.body)
             and _shared(_content_words(lines, block.body), _content_words(lines, main.body))
             >= MIN_CONTINUATION_SHARED
         ):
@@ -242,6 +249,13 @@ def _merge_continuations(
             continue
         if block.body or block.section:
             previous = block
+
+
+def _mostly_prose(lines: list[Line], body: list[int]) -> bool:
+    """Paragraphs with a sub-heading here and there, not a teaser list (title, byline and one
+    sentence, over and over): at least half the lines the body spans are prose."""
+    spanned = lines[body[0] : body[-1] + 1]
+    return 2 * sum(line.prose for line in spanned) >= len(spanned)
 
 
 def _content_words(lines: list[Line], indices: list[int]) -> list[str]:

@@ -277,3 +277,29 @@ def test_timed_entries_of_a_live_blog_on_the_same_story_stay_in_it():
     _, main = _main(text)
     assert all(entry in main.body for _, entry in entries)
     assert main.body.startswith(LEDE) and main.body.endswith(THIRD)
+
+
+def test_a_date_opening_the_first_paragraph_is_not_a_title_line():
+    lede = "April 17, 2015 -- " + LEDE
+    text = _page("Night buses to reach the outer districts", "By Ana Ruiz", lede, SECOND, THIRD)
+    _, main = _main(text)
+    assert main.title == "Night buses to reach the outer districts"
+    assert main.body == "\n\n".join([lede, SECOND, THIRD])
+
+
+def test_a_teaser_list_after_a_widget_does_not_continue_the_article():
+    teasers = [
+        ("Night fares under review", "ANA RUIZ", THIRD),
+        ("Shift workers speak out", "TOM ELLIOTT", SECOND.replace("4 million", "5 million")),
+        ("Buses or trains for the suburbs", "SUSIE BROWN", LEDE.replace("Monday", "Tuesday")),
+    ]
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        SECOND,
+        "More stories",
+        "Other Opinion Columns",
+        *(line for teaser in teasers for line in teaser),
+    )
+    _, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND])
