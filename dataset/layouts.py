@@ -20,9 +20,10 @@ class BoilerplateRule:
     pattern: re.Pattern[str]
     # Unanchored patterns are slow on long lines; they are tried only when a keyword occurs.
     keywords: tuple[str, ...] = ()
-    # A line that opens the page's comment thread: after the article, nothing up to the next
-    # section marker is article text.
-    ends_article: bool = False
+    # A line that opens a section holding no article (a comment thread, the site's footer):
+    # after the article has begun, nothing up to the next section marker is article text, and
+    # the build report names those lines with this label.
+    opens_section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def _rules(entries: list[dict]) -> tuple[BoilerplateRule, ...]:
                 re.IGNORECASE,
             ),
             tuple(e.get("keywords", ())),
-            bool(e.get("ends_article", False)),
+            e.get("opens_section"),
         )
         for e in entries
     )

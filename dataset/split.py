@@ -82,7 +82,7 @@ class Line:
     prose: bool = False
     headline: bool = False
     # The section this line opens, which ends the article and holds none: "comments_section"
-    # after a comments heading, "timestamped_feed" at a ticker of timed news items.
+    # after a comments heading, "site_footer" after "About us", "timestamped_feed" at a ticker.
     opens_section: str | None = None
     list_item: bool = False
     # A short line cut off with "..." or "…": a teaser for another page, neither prose nor title.
@@ -159,8 +159,7 @@ def classify(line: Line, layout: Layout) -> Line:
     if line.words <= MAX_BOILERPLATE_WORDS:
         rule = layout.boilerplate_rule(text)
         if rule:
-            line.kind, line.rule = "boilerplate", rule.rule
-            line.opens_section = "comments_section" if rule.ends_article else None
+            line.kind, line.rule, line.opens_section = "boilerplate", rule.rule, rule.opens_section
             return line
     meta = parse_meta(text, time_prefix=layout.time_prefix, n_words=line.words)
     if meta is not None and not _is_dated_lede(text, meta):
@@ -194,6 +193,7 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     _mark_teaser_cards(lines)
     _mark_timestamped_feeds(lines)
     _demote_navigation_markers(lines)
+    _demote_footer_headings_above_text(lines)
     regions = _regions(lines)
     blocks: list[tuple[int, _Block]] = []
     for region_no, (first, last, section) in enumerate(regions):
@@ -360,6 +360,18 @@ def _demote_navigation_markers(lines: list[Line]) -> None:
             line.opens_section = None
         elif line.prose:
             prose_words += line.words
+
+
+def _demote_footer_headings_above_text(lines: list[Line]) -> None:
+    """ "About us" opens the site's footer only below most of the page's prose; above it, the
+    line is an item of the top menu."""
+    total = sum(line.words for line in lines if line.prose)
+    above = 0
+    for line in lines:
+        if line.opens_section == "site_footer" and above <= total - above:
+            line.opens_section = None
+        elif line.prose:
+            above += line.words
 
 
 def _regions(lines: list[Line]) -> list[tuple[int, int, str | None]]:

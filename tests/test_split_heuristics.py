@@ -303,3 +303,52 @@ def test_a_teaser_list_after_a_widget_does_not_continue_the_article():
     )
     _, main = _main(text)
     assert main.body == "\n\n".join([LEDE, SECOND])
+
+
+ABOUT = (
+    "CityNews is an independent online newsroom covering transport, housing and the life of "
+    "the outer districts, with reporters in every borough and readers in all of them."
+)
+
+
+def test_the_sites_about_box_below_the_article_is_a_footer_not_article_text():
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        SECOND,
+        THIRD,
+        "Newsletter",
+        "About us",
+        ABOUT,
+        "© 2016 CityNews",
+    )
+    result, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    labels = {text[p.start : p.end]: p.label for p in result.pieces}
+    assert labels["About us"] == "site_footer_heading"
+    assert labels[ABOUT] == "site_footer"
+
+
+def test_about_us_in_the_top_menu_does_not_end_the_article():
+    text = _page(
+        ABOUT,
+        COMMENT,  # more than a share bar's worth of prose above the menu
+        "Home",
+        "About Us",
+        "Contact Us",
+        "Night buses to reach the outer districts",
+        "2 hours ago",
+        LEDE,
+        SECOND,
+        THIRD,
+    )
+    _, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+
+
+def test_picked_for_you_boxes_are_section_markers():
+    for marker in ("Faves For You", "More for you", "Picks for you"):
+        text = _page("Night buses to reach the outer districts", LEDE, SECOND, marker, THIRD)
+        result, _ = _main(text)
+        labels = {text[p.start : p.end]: p.label for p in result.pieces}
+        assert labels[marker] == "section_marker", marker
