@@ -304,22 +304,22 @@ def _mark_teaser_cards(lines: list[Line]) -> None:
     another story ("Related: Title / First words of it... / Read more") set inside the
     article: its lines are boilerplate, and it does not open a new article."""
     group: list[Line] = []
-    prose_before = False
+    prose_before = has_teaser = False
     for line in lines:
         if not line.prose:
             group.append(line)
+            has_teaser = has_teaser or line.teaser
             continue
-        card = (
-            prose_before
-            and any(g.teaser for g in group)
+        if (
+            has_teaser
+            and prose_before
             and any(g.headline for g in group)
             and all(g.kind in {"text", "boilerplate"} for g in group)
-        )
-        if card:
+        ):
             for g in group:
                 if g.kind == "text":
                     g.kind, g.rule, g.headline = "boilerplate", "teaser_card", False
-        group, prose_before = [], True
+        group, prose_before, has_teaser = [], True, False
 
 
 def _mark_timestamped_feeds(lines: list[Line]) -> None:
@@ -327,7 +327,12 @@ def _mark_timestamped_feeds(lines: list[Line]) -> None:
     "Le fil"): it opens a section that ends the article, unless its items speak of the same
     things as the prose above it (a live blog of the page's own story)."""
     stamps = [
-        i for i, line in enumerate(lines) if line.kind == "text" and CLOCK_TIME.match(line.text)
+        i
+        for i, line in enumerate(lines)
+        if line.words <= 2
+        and line.text[0].isdigit()
+        and line.kind == "text"
+        and CLOCK_TIME.match(line.text)
     ]
     runs: list[list[int]] = []
     for i in stamps:
@@ -365,6 +370,8 @@ def _demote_navigation_markers(lines: list[Line]) -> None:
 def _demote_footer_headings_above_text(lines: list[Line]) -> None:
     """ "About us" opens the site's footer only below most of the page's prose; above it, the
     line is an item of the top menu."""
+    if not any(line.opens_section == "site_footer" for line in lines):
+        return
     total = sum(line.words for line in lines if line.prose)
     above = 0
     for line in lines:
