@@ -323,9 +323,9 @@ def _mark_teaser_cards(lines: list[Line]) -> None:
 
 
 def _mark_timestamped_feeds(lines: list[Line]) -> None:
-    """A run of clock times, each followed by a short item, is a ticker of other news ("Live",
-    "Le fil"): it opens a section that ends the article, unless its items speak of the same
-    things as the prose above it (a live blog of the page's own story)."""
+    """A run of clock times, each followed by an item (a headline, a sentence), is a ticker of
+    other news ("Live", "Le fil"): it opens a section that ends the article, unless its items
+    speak of the same things as the prose above it (a live blog of the page's own story)."""
     stamps = [
         i
         for i, line in enumerate(lines)
@@ -353,8 +353,9 @@ def _mark_timestamped_feeds(lines: list[Line]) -> None:
 
 
 def _demote_navigation_markers(lines: list[Line]) -> None:
-    """Markers and comments headings above the page's own article belong to its menus and
-    share bars ("Comments (12)" beside the byline), not to a teaser block or a thread."""
+    """Markers and section openers (comments headings, tickers, "About us") above the page's
+    own article belong to its menus and share bars ("Comments (12)" beside the byline), not to
+    a teaser block, a thread or a footer."""
     prose_words = 0
     for line in lines:
         if line.kind == "marker" or line.opens_section:
