@@ -33,7 +33,10 @@ def test_set_has_tuned_held_out_and_blind_pages():
     blind2 = evaluate.load("blind2")
     assert len(blind2) == 20
     assert all(name.startswith("readability-") for name, _, _ in blind2)
-    assert {n for n, _, _ in evaluate.load("unseen")} == {n for n, _, _ in confirm + blind2}
+    inspect2, confirm2 = evaluate.load("blind2-inspect"), evaluate.load("blind2-confirm")
+    assert (len(inspect2), len(confirm2)) == (9, 11)
+    assert {n for n, _, _ in inspect2 + confirm2} == {n for n, _, _ in blind2}
+    assert {n for n, _, _ in evaluate.load("unseen")} == {n for n, _, _ in confirm + confirm2}
     assert all(len(gold.split()) >= 100 for _, _, gold in pages)
 
 
