@@ -19,6 +19,8 @@ THIRD = (
     "transport office to review the fares charged after midnight, which fall hardest on shift "
     "workers."
 )
+# The three paragraphs of the page's own article, as its body should read.
+WHOLE = "\n\n".join([LEDE, SECOND, THIRD])
 COMMENT = (
     "Finally! I have been waiting for this for years, the old night bus took two hours to get "
     "me home after my shift and I am sure many others felt the same way about it."
@@ -33,6 +35,12 @@ def _main(text: str):
     result = split_text(text)
     account("page", "page.txt", text, result.pieces)  # raises if a character is unaccounted for
     return result, next(a for a in result.articles if a.role == "main")
+
+
+def _body_below(*above: str) -> str:
+    """The main body of a page whose own article (LEDE, SECOND, THIRD) comes after `above`."""
+    _, main = _main(_page(*above, LEDE, SECOND, THIRD))
+    return main.body
 
 
 def test_comment_thread_is_not_article_text():
@@ -53,7 +61,7 @@ def test_comment_thread_is_not_article_text():
         COMMENT.replace("Finally!", "Great news."),
     )
     result, main = _main(text)
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert main.body == WHOLE
     assert len(result.articles) == 1
     labels = {text[p.start : p.end]: p.label for p in result.pieces}
     assert labels["Top Rated Comments"] == "comments_heading"
@@ -86,15 +94,7 @@ def test_comments_section_ends_at_the_next_section_marker():
 
 
 def test_comments_heading_above_the_article_is_only_a_share_bar_label():
-    text = _page(
-        "Night buses to reach the outer districts",
-        "Join the conversation",
-        LEDE,
-        SECOND,
-        THIRD,
-    )
-    _, main = _main(text)
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert _body_below("Night buses to reach the outer districts", "Join the conversation") == WHOLE
 
 
 def test_a_list_introduced_by_a_colon_stays_in_the_article():
@@ -125,7 +125,7 @@ def test_a_colon_line_without_the_article_resuming_is_not_a_list():
         "Article Info",
     )
     _, main = _main(text)
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert main.body == WHOLE
 
 
 def test_read_also_boxes_in_other_languages_and_with_a_colon_are_section_markers():
@@ -164,14 +164,14 @@ def test_a_lone_teaser_line_after_a_widget_does_not_continue_the_article():
 def test_a_paragraph_after_a_widget_continues_the_article():
     text = _page("Night buses to reach the outer districts", LEDE, SECOND, "Most Popular", THIRD)
     _, main = _main(text)
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert main.body == WHOLE
 
 
 def test_a_paragraph_printed_twice_in_a_row_is_a_caption_not_article_text():
     caption = "The mayor speaks at the opening of the new night bus depot on Monday, Jan. 9, 2017."
     text = _page("Night buses to reach the outer districts", caption, caption, LEDE, SECOND, THIRD)
     result, main = _main(text)
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert main.body == WHOLE
     assert [p.label for p in result.pieces if text[p.start : p.end] == caption] == [
         "repeated_paragraph",
         "repeated_paragraph",
@@ -204,7 +204,7 @@ def test_teasers_cut_off_with_an_ellipsis_are_not_prose():
     )
     result, main = _main(text)
     assert main.title == "Night buses to reach the outer districts"
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert main.body == WHOLE
     assert all(teaser not in a.body for a in result.articles for teaser in teasers)
 
 
@@ -231,7 +231,7 @@ def test_a_teaser_card_inside_the_article_neither_ends_nor_enters_it():
     )
     result, main = _main(text)
     assert main.title == "Night buses to reach the outer districts"
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert main.body == WHOLE
     assert len(result.articles) == 1
     labels = [p.label for p in result.pieces if text[p.start : p.end] == card]
     assert labels == ["teaser_card"] * 3
@@ -255,7 +255,7 @@ def test_a_ticker_of_timed_items_after_the_article_is_not_article_text():
         *(line for item in LIVE for line in item),
     )
     result, main = _main(text)
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert main.body == WHOLE
     labels = {text[p.start : p.end]: p.label for p in result.pieces}
     assert labels["14:44"] == labels["13:54"] == "feed_timestamp"
     assert labels[LIVE[2][1]] == "timestamped_feed"
@@ -323,14 +323,14 @@ def test_the_sites_about_box_below_the_article_is_a_footer_not_article_text():
         "© 2016 CityNews",
     )
     result, main = _main(text)
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    assert main.body == WHOLE
     labels = {text[p.start : p.end]: p.label for p in result.pieces}
     assert labels["About us"] == "site_footer_heading"
     assert labels[ABOUT] == "site_footer"
 
 
 def test_about_us_in_the_top_menu_does_not_end_the_article():
-    text = _page(
+    above = [
         ABOUT,
         COMMENT,  # more than a share bar's worth of prose above the menu
         "Home",
@@ -338,12 +338,8 @@ def test_about_us_in_the_top_menu_does_not_end_the_article():
         "Contact Us",
         "Night buses to reach the outer districts",
         "2 hours ago",
-        LEDE,
-        SECOND,
-        THIRD,
-    )
-    _, main = _main(text)
-    assert main.body == "\n\n".join([LEDE, SECOND, THIRD])
+    ]
+    assert _body_below(*above) == WHOLE
 
 
 def test_picked_for_you_boxes_are_section_markers():
