@@ -2,12 +2,12 @@
 
     python benchmarks/generality/evaluate.py [--split SPLIT] [--show]
 
-SPLIT is dev, heldout, blind, blind2, all, one half of the blind pages (blind-inspect or
-blind-confirm), or unseen. After the blind pages had been scored once, they were halved by a hash
-of their name (`blind_half`), fixed before any page was looked at; later splitter work looked only
-at blind-inspect pages, and blind-confirm measures that work on pages nobody looked at. blind2
-pages come from a further source, added after that work. `unseen` is blind-confirm and blind2
-together: every page no splitter work has looked at.
+SPLIT is dev, heldout, blind, blind2 (pages from a further source, added later), all, one half
+of a blind split (blind-inspect, blind-confirm, blind2-inspect, blind2-confirm), or unseen. After
+each blind split had been scored once, it was halved by a hash of the page name (`blind_half`),
+fixed before any page was looked at; later splitter work looked only at the -inspect halves, and
+the -confirm halves measure that work on pages nobody looked at. `unseen` is both -confirm
+halves: every page no splitter work has looked at.
 
 Compares the splitter with the naive rule "the longest run of long, sentence-ending lines",
 measured in the same run on the same pages. Micro-averaged over pages (every 4-gram counts once),
