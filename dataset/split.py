@@ -343,7 +343,7 @@ def _mark_timestamped_feeds(lines: list[Line]) -> None:
     for run in runs:
         if len(run) < MIN_FEED_STAMPS:
             continue
-        items = [i for i in range(run[0], run[-1] + MAX_FEED_GAP) if i < len(lines)]
+        items = list(range(run[0], min(run[-1] + MAX_FEED_GAP, len(lines))))
         above = [i for i in range(run[0]) if lines[i].prose]
         if _shared(_content_words(lines, items), _content_words(lines, above)) >= MIN_FEED_SHARED:
             continue
