@@ -29,6 +29,12 @@ MIN_PROSE_WORDS = 3
 # A short line cut off with an ellipsis ("Season 8 boldly goes from...") is a teaser: neither
 # prose nor the headline of an article on this page.
 TRUNCATION_MARKS = ("...", "…")
+# A summary of any length cut off and followed by a link ("... the screens… Read…", "... Read
+# more »") is a teaser card's text, however long: the page's own article does not stop mid-way.
+LINKED_TRUNCATION = re.compile(
+    r"(\.\.\.|…)\s*(read|read more|more|continue reading|keep reading)\s*(\.\.\.|…|»|›)?$",
+    re.IGNORECASE,
+)
 LONG_LINE_WORDS = 25
 MAX_BOILERPLATE_WORDS = 35
 MIN_HEADLINE_WORDS = 3
@@ -165,9 +171,12 @@ def classify(line: Line, layout: Layout) -> Line:
     if meta is not None and not _is_dated_lede(text, meta):
         line.kind, line.meta = "meta", meta
         return line
-    line.teaser = line.words < LONG_LINE_WORDS and text.endswith(TRUNCATION_MARKS)
-    line.prose = line.words >= LONG_LINE_WORDS or (
-        line.words >= MIN_PROSE_WORDS and SENTENCE_END.search(text) is not None and not line.teaser
+    line.teaser = (
+        line.words < LONG_LINE_WORDS and text.endswith(TRUNCATION_MARKS)
+    ) or LINKED_TRUNCATION.search(text) is not None
+    line.prose = not line.teaser and (
+        line.words >= LONG_LINE_WORDS
+        or (line.words >= MIN_PROSE_WORDS and SENTENCE_END.search(text) is not None)
     )
     line.headline = (
         not line.prose

@@ -348,3 +348,61 @@ def test_picked_for_you_boxes_are_section_markers():
         result, _ = _main(text)
         labels = {text[p.start : p.end]: p.label for p in result.pieces}
         assert labels[marker] == "section_marker", marker
+
+
+def test_summaries_cut_off_before_a_read_link_are_teasers_however_long():
+    teasers = [
+        "The night bus network has grown every year since the council took over the transport "
+        "office, and the shift workers who ride it say the late buses changed… Read…",
+        "Fares after midnight fall hardest on shift workers, the opposition says, and the council "
+        "has now asked the transport office to review them before… Read more »",
+    ]
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        SECOND,
+        THIRD,
+        "Related",
+        "How the night bus network grew",
+        teasers[0],
+        "Related",
+        "Who pays the night fares",
+        teasers[1],
+    )
+    result, main = _main(text)
+    assert main.body == WHOLE
+    assert all(teaser not in a.body for a in result.articles for teaser in teasers)
+
+
+def test_lines_linking_to_other_stories_from_inside_the_article_are_not_article_text():
+    links = ["PHOTOS: The new night buses, inside and out", "Related: Council approves budget"]
+    dateline = "RIYADH: The council said the night buses would run from March, as planned."
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        links[0],
+        SECOND,
+        links[1],
+        THIRD,
+        dateline,
+    )
+    result, main = _main(text)
+    assert main.body == "\n\n".join([WHOLE, dateline])
+    labels = {text[p.start : p.end]: p.label for p in result.pieces}
+    assert [labels[link] for link in links] == ["inline_link", "inline_link"]
+
+
+def test_embedded_post_credits_and_newsletter_boxes_are_not_article_text():
+    credit = "A photo posted by City Buses (@citybuses) on Dec 5, 2016 at 9:10am PST"
+    newsletter = [
+        "Don't worry; we hate spam with a passion.",
+        "You can unsubscribe with one click.",
+    ]
+    text = _page(
+        "Night buses to reach the outer districts", LEDE, credit, SECOND, THIRD, *newsletter
+    )
+    result, main = _main(text)
+    assert main.body == WHOLE
+    labels = {text[p.start : p.end]: p.label for p in result.pieces}
+    assert labels[credit] == "social_embed_credit"
+    assert [labels[line] for line in newsletter] == ["newsletter_prompt"] * 2
