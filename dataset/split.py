@@ -173,7 +173,7 @@ def classify(line: Line, layout: Layout) -> Line:
         return line
     line.teaser = (
         line.words < LONG_LINE_WORDS and text.endswith(TRUNCATION_MARKS)
-    ) or LINKED_TRUNCATION.search(text) is not None
+    ) or (("…" in text or "..." in text) and LINKED_TRUNCATION.search(text) is not None)
     line.prose = not line.teaser and (
         line.words >= LONG_LINE_WORDS
         or (line.words >= MIN_PROSE_WORDS and SENTENCE_END.search(text) is not None)
