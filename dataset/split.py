@@ -44,6 +44,22 @@ SHORT_LINE_COST = 4.0
 BOILERPLATE_COST = 6.0
 META_COST = 10.0
 TITLE_LOOKBACK = 6
+# The title is looked for among the title-shaped lines this far above the body (menus, share
+# bars, bylines and captions sit between a page's headline and its first paragraph). The one
+# chosen is the one that speaks of what the lede speaks of: the most of its words (of four
+# letters or more; at least TITLE_MIN_KEYWORDS counted, so that "You are here" does not win on
+# one word) that occur in the first LEDE_LINES body lines; then the one printed more often; then
+# the nearest. Lines that are bylines, clock times, datelines ("New York CNN —") or captions
+# (a sentence, then more) are not titles.
+TITLE_WINDOW = 30
+LEDE_LINES = 3
+TITLE_MIN_KEYWORDS = 4
+MIN_TITLE_OVERLAP = 0.3
+MAX_QUESTION_TITLE_WORDS = 20
+NOT_A_TITLE = re.compile(
+    r"^(by|par|por|von|di|door|av)\s|\d{1,2}:\d{2}|[—–-]$|^[®©(]|(?-i:[a-z]{3}\.\s+[A-Z(])",
+    re.IGNORECASE,
+)
 # A list inside an article: an introducing sentence of this many words ending in ":", then items
 # that cost little, so the body runs on through them to the prose after the list.
 MIN_LIST_INTRO_WORDS = 4
@@ -58,6 +74,7 @@ MIN_REPEATED_WORDS = 8
 MIN_CONTINUATION_WORDS = 25
 MIN_CONTINUATION_SHARED = 0.15
 CONTENT_WORD = re.compile(r"\w{4,}")
+WORD = re.compile(r"\w+")
 # A section marker ("Most Popular", "Related") seen before this much prose is page navigation.
 MIN_PROSE_BEFORE_MARKER = 60
 # A ticker of timed news items ("14:44", then a headline or a sentence, and so on): at least
@@ -171,9 +188,9 @@ def classify(line: Line, layout: Layout) -> Line:
     if meta is not None and not _is_dated_lede(text, meta):
         line.kind, line.meta = "meta", meta
         return line
-    line.teaser = (
-        line.words < LONG_LINE_WORDS and text.endswith(TRUNCATION_MARKS)
-    ) or (("…" in text or "..." in text) and LINKED_TRUNCATION.search(text) is not None)
+    line.teaser = (line.words < LONG_LINE_WORDS and text.endswith(TRUNCATION_MARKS)) or (
+        ("…" in text or "..." in text) and LINKED_TRUNCATION.search(text) is not None
+    )
     line.prose = not line.teaser and (
         line.words >= LONG_LINE_WORDS
         or (line.words >= MIN_PROSE_WORDS and SENTENCE_END.search(text) is not None)
@@ -204,18 +221,22 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     _demote_navigation_markers(lines)
     _demote_footer_headings_above_text(lines)
     regions = _regions(lines)
+    counts = Counter(line.text for line in lines)  # how often each line is printed on the page
     blocks: list[tuple[int, _Block]] = []
     for region_no, (first, last, section) in enumerate(regions):
         if section:
             blocks.append((region_no, _Block(first, last, section=section)))
             continue
+        floor = first  # where the title search may start: below the last article's body
         for block in _blocks(lines, first, last):
             _find_body(lines, block)
-            _find_header(lines, block)
+            _find_header(lines, block, floor, counts)
             blocks.append((region_no, block))
+            if _is_article_body(lines, block):
+                floor = block.body[-1] + 1
     main = _main_block(blocks)
     _merge_continuations(lines, blocks, main)
-    return _assemble(text, layout, lines, blocks, main)
+    return _assemble(text, layout, lines, blocks, main, counts)
 
 
 def _main_block(blocks: list[tuple[int, _Block]]) -> _Block | None:
@@ -475,8 +496,9 @@ def _find_body(lines: list[Line], block: _Block) -> None:
     block.body = [i for i in range(*best_range) if lines[i].kind == "text"]
 
 
-def _find_header(lines: list[Line], block: _Block) -> None:
-    """Choose the title and metadata lines: the block's header group, or lines above the body."""
+def _find_header(lines: list[Line], block: _Block, floor: int, counts: Counter[str]) -> None:
+    """Choose the title and metadata lines: the block's header group, or lines above the body;
+    the title may sit above the block, but not above `floor`."""
     if block.header:
         candidates = block.header
     elif block.body:
@@ -492,24 +514,77 @@ def _find_header(lines: list[Line], block: _Block) -> None:
     for i in candidates:
         if lines[i].kind == "text" and lines[i].text.casefold() in sources:
             metas.append(i)
-    titles = [i for i in candidates if lines[i].headline and i not in metas and i not in block.body]
-    repeated = Counter(lines[i].text for i in titles)
-    if titles:
-        best = max(titles, key=lambda i: (repeated[lines[i].text], i))
-        first_same = min(i for i in titles if lines[i].text == lines[best].text)
-        block.title = first_same
-        block.title_span = (lines[first_same].start, lines[first_same].end)
-    else:
-        for i in metas:
-            meta = lines[i].meta
-            if meta is not None and meta.rest is not None:
-                block.title = i
-                block.title_span = (lines[i].start + meta.rest, lines[i].end)
-                break
+    title = _choose_title(lines, block, set(metas), floor, counts)
+    if title is not None:
+        block.title = title
+        block.title_span = (
+            lines[title].start + (_title_offset(lines[title]) or 0),
+            lines[title].end,
+        )
     if not block.header and block.title is not None:
         metas = [i for i in metas if i >= block.title]  # lines above the title are not its own
     if block.header or block.title is not None:
         block.meta = sorted(set(metas))
+
+
+def _choose_title(
+    lines: list[Line], block: _Block, metas: set[int], floor: int, counts: Counter[str]
+) -> int | None:
+    """The line above the body that is the article's title (see TITLE_WINDOW), if any."""
+    if not block.body:
+        return None
+    begin = block.body[0]
+    window = range(max(floor, begin - TITLE_WINDOW), begin)
+    lede = set(_title_words(" ".join(lines[i].text for i in block.body[:LEDE_LINES])))
+    best, best_key = None, None
+    source_lines = {i for i in metas if lines[i].kind == "text"}
+    for i in window:
+        offset = _title_offset(lines[i])
+        if offset is None or i in source_lines:
+            continue
+        words = _title_words(lines[i].text[offset:])
+        overlap = sum(w in lede for w in words) / max(len(words), TITLE_MIN_KEYWORDS)
+        repeated = min(counts[lines[i].text], 2)
+        key = (overlap >= MIN_TITLE_OVERLAP, overlap, repeated, i)
+        if best_key is None or key > best_key:
+            best, best_key = i, key
+    return best
+
+
+def _is_article_body(lines: list[Line], block: _Block) -> bool:
+    """Two paragraphs or more: an article's body, not a standfirst or a caption between the
+    page's headline and its byline."""
+    return block.score >= MIN_CONTINUATION_WORDS and sum(lines[i].prose for i in block.body) >= 2
+
+
+def _title_offset(line: Line) -> int | None:
+    """Where a title starts in this line, or None if it holds none: a headline-sized line that is
+    not prose (a short question or exclamation may be) from its start, a date line from where its
+    title begins ("date 2025-06-02 Title")."""
+    if line.kind == "meta":
+        return line.meta.rest if line.meta else None
+    text = line.text
+    question = (
+        line.prose
+        and line.words <= MAX_QUESTION_TITLE_WORDS
+        and text.rstrip("\"'”’").endswith(("?", "!"))
+    )
+    if (
+        line.kind != "text"
+        or (line.prose and not question)
+        or line.teaser
+        or not MIN_HEADLINE_WORDS <= line.words <= MAX_HEADLINE_WORDS
+        or text[0].islower()
+        or NOT_A_TITLE.search(text)
+    ):
+        return None
+    return 0
+
+
+def _title_words(text: str) -> list[str]:
+    """Its words of four letters or more, or all its words if it has none (short-word scripts)."""
+    folded = text.casefold()
+    return CONTENT_WORD.findall(folded) or WORD.findall(folded)
 
 
 def _assemble(
@@ -518,6 +593,7 @@ def _assemble(
     lines: list[Line],
     blocks: list[tuple[int, _Block]],
     main: _Block | None,
+    counts: Counter[str],
 ) -> SplitResult:
     articles: list[SplitArticle] = []
     pieces: list[Piece] = []
@@ -537,7 +613,6 @@ def _assemble(
         (b.first, b.last): lines[b.title].text if b.title is not None and b.body else None
         for _, b in blocks
     }
-    counts = Counter(line.text for line in lines)
     for _, block in blocks:
         title = titles_by_block[(block.first, block.last)]
         for i in range(block.first, block.last):

@@ -406,3 +406,35 @@ def test_embedded_post_credits_and_newsletter_boxes_are_not_article_text():
     labels = {text[p.start : p.end]: p.label for p in result.pieces}
     assert labels[credit] == "social_embed_credit"
     assert [labels[line] for line in newsletter] == ["newsletter_prompt"] * 2
+
+
+TITLE = "Night buses to reach the outer districts"
+
+
+def _title_above(*above: str) -> str | None:
+    _, main = _main(_page(*above, LEDE, SECOND, THIRD))
+    return main.title
+
+
+def test_the_title_is_the_headline_that_speaks_of_the_lede_not_a_label_repeated_in_the_menu():
+    menu = ["Blogs you may like", "Deadspin", "Gizmodo", "Blogs you may like", "Kotaku"]
+    share = ["Share to Facebook", "Share to Twitter", "Go to permalink"]
+    assert _title_above(*menu, TITLE, "Ana Ruiz", *share) == TITLE
+
+
+def test_bylines_times_datelines_and_captions_are_not_titles():
+    caption = "The night bus depot in the outer districts. (City Transport)"
+    assert _title_above(TITLE, "March 18 at 12:22 PM", "Outer districts CNN —", caption) == TITLE
+
+
+def test_a_question_can_be_the_title():
+    question = "Will night buses finally reach the outer districts?"
+    assert _title_above(question, "Share on Facebook", "Share on Twitter") == question
+
+
+def test_the_title_is_found_above_a_caption_between_it_and_the_byline():
+    caption = (
+        "A night bus waits at the depot in the outer districts on Monday, where shift workers "
+        "gathered to hear the council announce the extension of the network to their streets."
+    )
+    assert _title_above(TITLE, "Share on Facebook", caption, "By Ana Ruiz", "2 hours ago") == TITLE
