@@ -227,16 +227,37 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
         if section:
             blocks.append((region_no, _Block(first, last, section=section)))
             continue
-        floor = first  # where the title search may start: below the last article's body
-        for block in _blocks(lines, first, last):
-            _find_body(lines, block)
-            _find_header(lines, block, floor, counts)
-            blocks.append((region_no, block))
-            if _is_article_body(lines, block):
-                floor = block.body[-1] + 1
+        blocks += [(region_no, block) for block in _read_region(lines, first, last, counts)]
     main = _main_block(blocks)
     _merge_continuations(lines, blocks, main)
     return _assemble(text, layout, lines, blocks, main, counts)
+
+
+def _read_region(lines: list[Line], first: int, last: int, counts: Counter[str]) -> list[_Block]:
+    """The blocks of a region, each with its body, title and metadata. A title may sit above its
+    block, on a line no earlier block holds, but not above an earlier article's body. A caption
+    or standfirst between a headline and its byline makes a block of its own, whose body is no
+    article's: the article below takes the headline from it."""
+    blocks = _blocks(lines, first, last)
+    floor = first
+    held: set[int] = set()  # earlier blocks' body and metadata lines, and their articles' titles
+    minor_titles: dict[int, _Block] = {}  # titles of earlier blocks whose body is no article's
+    for block in blocks:
+        _find_body(lines, block)
+        _find_header(lines, block, floor, counts, held)
+        if block.title in minor_titles:
+            minor = minor_titles.pop(block.title)
+            minor.title, minor.title_span = None, None
+        held.update(block.body, block.meta)
+        is_article = _is_article_body(lines, block)
+        if block.title is not None:
+            if is_article:
+                held.add(block.title)
+            else:
+                minor_titles[block.title] = block
+        if is_article:
+            floor = block.body[-1] + 1
+    return blocks
 
 
 def _main_block(blocks: list[tuple[int, _Block]]) -> _Block | None:
@@ -496,9 +517,11 @@ def _find_body(lines: list[Line], block: _Block) -> None:
     block.body = [i for i in range(*best_range) if lines[i].kind == "text"]
 
 
-def _find_header(lines: list[Line], block: _Block, floor: int, counts: Counter[str]) -> None:
+def _find_header(
+    lines: list[Line], block: _Block, floor: int, counts: Counter[str], held: set[int]
+) -> None:
     """Choose the title and metadata lines: the block's header group, or lines above the body;
-    the title may sit above the block, but not above `floor`."""
+    the title may sit above the block, not above `floor` nor on a `held` line."""
     if block.header:
         candidates = block.header
     elif block.body:
@@ -514,7 +537,8 @@ def _find_header(lines: list[Line], block: _Block, floor: int, counts: Counter[s
     for i in candidates:
         if lines[i].kind == "text" and lines[i].text.casefold() in sources:
             metas.append(i)
-    title = _choose_title(lines, block, set(metas), floor, counts)
+    source_lines = {i for i in metas if lines[i].kind == "text"}
+    title = _choose_title(lines, block, floor, counts, held | source_lines)
     if title is not None:
         block.title = title
         block.title_span = (
@@ -528,7 +552,7 @@ def _find_header(lines: list[Line], block: _Block, floor: int, counts: Counter[s
 
 
 def _choose_title(
-    lines: list[Line], block: _Block, metas: set[int], floor: int, counts: Counter[str]
+    lines: list[Line], block: _Block, floor: int, counts: Counter[str], excluded: set[int]
 ) -> int | None:
     """The line above the body that is the article's title (see TITLE_WINDOW), if any."""
     if not block.body:
@@ -537,10 +561,9 @@ def _choose_title(
     window = range(max(floor, begin - TITLE_WINDOW), begin)
     lede = set(_title_words(" ".join(lines[i].text for i in block.body[:LEDE_LINES])))
     best, best_key = None, None
-    source_lines = {i for i in metas if lines[i].kind == "text"}
     for i in window:
         offset = _title_offset(lines[i])
-        if offset is None or i in source_lines:
+        if offset is None or i in excluded:
             continue
         words = _title_words(lines[i].text[offset:])
         overlap = sum(w in lede for w in words) / max(len(words), TITLE_MIN_KEYWORDS)

@@ -433,8 +433,14 @@ def test_a_question_can_be_the_title():
 
 
 def test_the_title_is_found_above_a_caption_between_it_and_the_byline():
+    """The caption makes a block of its own (its body is no article's), which gives the headline
+    up to the article below; one line is never the title of two blocks."""
     caption = (
         "A night bus waits at the depot in the outer districts on Monday, where shift workers "
         "gathered to hear the council announce the extension of the network to their streets."
     )
-    assert _title_above(TITLE, "Share on Facebook", caption, "By Ana Ruiz", "2 hours ago") == TITLE
+    result, main = _main(
+        _page(TITLE, "Share on Facebook", caption, "By Ana Ruiz", "March 18 at 12:22 PM", LEDE)
+    )
+    assert (main.title, main.body) == (TITLE, LEDE)
+    assert [a.title for a in result.articles if a is not main] == [None]
