@@ -53,13 +53,13 @@ TITLE_LOOKBACK = 6
 # (a sentence, then more) are not titles.
 TITLE_WINDOW = 30
 LEDE_LINES = 3
+LEDE_CHARS = 2000  # bounds the cost on a page whose paragraphs are one very long line
 TITLE_MIN_KEYWORDS = 4
 MIN_TITLE_OVERLAP = 0.3
 MAX_QUESTION_TITLE_WORDS = 20
-NOT_A_TITLE = re.compile(
-    r"^(by|par|por|von|di|door|av)\s|\d{1,2}:\d{2}|[—–-]$|^[®©(]|(?-i:[a-z]{3}\.\s+[A-Z(])",
-    re.IGNORECASE,
-)
+BYLINE_WORDS = ("by ", "par ", "por ", "von ", "di ", "door ", "av ")
+CLOCK_IN_LINE = re.compile(r"\d{1,2}:\d{2}")
+CAPTION_BREAK = re.compile(r"[a-z]{3}\.\s+[A-Z(]")  # "... in San Francisco. (Uber)"
 # A list inside an article: an introducing sentence of this many words ending in ":", then items
 # that cost little, so the body runs on through them to the prose after the list.
 MIN_LIST_INTRO_WORDS = 4
@@ -558,20 +558,39 @@ def _choose_title(
     if not block.body:
         return None
     begin = block.body[0]
-    window = range(max(floor, begin - TITLE_WINDOW), begin)
-    lede = set(_title_words(" ".join(lines[i].text for i in block.body[:LEDE_LINES])))
-    best, best_key = None, None
-    for i in window:
-        offset = _title_offset(lines[i])
-        if offset is None or i in excluded:
-            continue
-        words = _title_words(lines[i].text[offset:])
-        overlap = sum(w in lede for w in words) / max(len(words), TITLE_MIN_KEYWORDS)
-        repeated = min(counts[lines[i].text], 2)
-        key = (overlap >= MIN_TITLE_OVERLAP, overlap, repeated, i)
-        if best_key is None or key > best_key:
-            best, best_key = i, key
-    return best
+    nearest: dict[str, int] = {}  # each distinct title text, at its copy nearest the body
+    for i in range(max(floor, begin - TITLE_WINDOW), begin):
+        if i not in excluded and (offset := _title_offset(lines[i])) is not None:
+            nearest[lines[i].text[offset:]] = i
+    if len(nearest) <= 1:
+        return next(iter(nearest.values()), None)
+    lede = " ".join(lines[i].text for i in block.body[:LEDE_LINES])[:LEDE_CHARS].casefold()
+
+    def key(title: str) -> tuple[bool, float, int, int]:
+        words = _title_words(title)
+        overlap = sum(_has_word(lede, w) for w in words) / max(len(words), TITLE_MIN_KEYWORDS)
+        i = nearest[title]
+        return (overlap >= MIN_TITLE_OVERLAP, overlap, min(counts[lines[i].text], 2), i)
+
+    return nearest[max(nearest, key=key)]
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Does `word` occur in `text` as a whole word? A substring search, then a look at the
+    neighbouring characters: far cheaper than splitting a long lede into words for every block."""
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        if (start == 0 or not _is_word_char(text[start - 1])) and (
+            end == len(text) or not _is_word_char(text[end])
+        ):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _is_article_body(lines: list[Line], block: _Block) -> bool:
@@ -598,10 +617,22 @@ def _title_offset(line: Line) -> int | None:
         or line.teaser
         or not MIN_HEADLINE_WORDS <= line.words <= MAX_HEADLINE_WORDS
         or text[0].islower()
-        or NOT_A_TITLE.search(text)
+        or _is_byline_time_dateline_or_caption(text)
     ):
         return None
     return 0
+
+
+def _is_byline_time_dateline_or_caption(text: str) -> bool:
+    """String tests first, a regex only where they leave a doubt: this runs on every line near
+    every article's body."""
+    return (
+        text[:6].casefold().startswith(BYLINE_WORDS)
+        or text[0] in "®©("
+        or text.endswith(("—", "–", "-"))
+        or (":" in text and CLOCK_IN_LINE.search(text) is not None)
+        or (". " in text and CAPTION_BREAK.search(text) is not None)
+    )
 
 
 def _title_words(text: str) -> list[str]:
