@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from istanbul_talks.dataset.split import split_text
+from istanbul_talks.dataset.split import SplitArticle, split_text
 
 SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generality"
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -45,9 +45,13 @@ SPLITS = [
 ]
 
 
+def words(text: str) -> list[str]:
+    return WORD.findall(text.casefold())
+
+
 def ngrams(text: str, n: int = N) -> Counter[tuple[str, ...]]:
-    words = WORD.findall(text.casefold())
-    return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    found = words(text)
+    return Counter(tuple(found[i : i + n]) for i in range(len(found) - n + 1))
 
 
 @dataclass(frozen=True)
@@ -75,23 +79,24 @@ def score(predicted: str, gold: str) -> Score:
     return Score(sum((pred & ref).values()), sum(pred.values()), sum(ref.values()))
 
 
+def _main_article(page: str) -> SplitArticle | None:
+    return next((a for a in split_text(page).articles if a.role == "main"), None)
+
+
 def splitter_body(page: str) -> str:
-    main = [a for a in split_text(page).articles if a.role == "main"]
-    return main[0].body if main else ""
+    main = _main_article(page)
+    return main.body if main else ""
 
 
 def splitter_title(page: str) -> str:
-    main = [a for a in split_text(page).articles if a.role == "main"]
-    return (main[0].title or "") if main else ""
+    main = _main_article(page)
+    return (main.title or "") if main else ""
 
 
 SITE_SUFFIX = re.compile(r"\s+[|\-–—:]\s+[^|\-–—:]+$")
 
 
 def title_matches(predicted: str, known: str) -> bool:
-    def words(text: str) -> list[str]:
-        return WORD.findall(text.casefold())
-
     return words(predicted) in (words(known), words(SITE_SUFFIX.sub("", known)))
 
 
@@ -125,26 +130,26 @@ def _in_split(page: dict, split: str) -> bool:
     return page["split"] == base in BLIND_SPLITS and blind_half(page["name"]) == half
 
 
-def load(split: str = "heldout") -> list[tuple[str, str, str]]:
+def _index(split: str) -> list[dict]:
     index = json.loads((SET / "index.json").read_text(encoding="utf-8"))
+    return [p for p in index if _in_split(p, split)]
+
+
+def _read(folder: str, name: str) -> str:
+    return (SET / folder / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def load(split: str = "heldout") -> list[tuple[str, str, str]]:
+    """(name, page text, known body) of the split's pages."""
     return [
-        (
-            p["name"],
-            (SET / "pages" / f"{p['name']}.txt").read_text(encoding="utf-8"),
-            (SET / "expected" / f"{p['name']}.txt").read_text(encoding="utf-8"),
-        )
-        for p in index
-        if _in_split(p, split)
+        (p["name"], _read("pages", p["name"]), _read("expected", p["name"])) for p in _index(split)
     ]
 
 
 def load_titles(split: str = "heldout") -> list[tuple[str, str, str]]:
     """(name, page text, known title) of the split's pages whose source gives a title."""
-    index = json.loads((SET / "index.json").read_text(encoding="utf-8"))
     return [
-        (p["name"], (SET / "pages" / f"{p['name']}.txt").read_text(encoding="utf-8"), p["title"])
-        for p in index
-        if _in_split(p, split) and p.get("title")
+        (p["name"], _read("pages", p["name"]), p["title"]) for p in _index(split) if p.get("title")
     ]
 
 
