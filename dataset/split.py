@@ -56,6 +56,8 @@ LEDE_LINES = 3
 LEDE_CHARS = 2000  # bounds the cost on a page whose paragraphs are one very long line
 TITLE_MIN_KEYWORDS = 4
 MIN_TITLE_OVERLAP = 0.3
+# A caption or standfirst is one paragraph of at most this many words; more is an article's body.
+MAX_STANDFIRST_WORDS = 60
 MAX_QUESTION_TITLE_WORDS = 20
 BYLINE_WORDS = ("by ", "par ", "por ", "von ", "di ", "door ", "av ")
 CLOCK_IN_LINE = re.compile(r"\d{1,2}:\d{2}")
@@ -73,6 +75,10 @@ MIN_REPEATED_WORDS = 8
 # letters or more occur in the article so far (a footer or another story's teaser shares few).
 MIN_CONTINUATION_WORDS = 25
 MIN_CONTINUATION_SHARED = 0.15
+# A related block under no title and shorter than a paragraph is a widget's text ("Login —
+# Register to add your comments!") or a teaser's summary whose headline went elsewhere, not an
+# article: its lines are accounted for as lines outside any article.
+MIN_UNTITLED_WORDS = MIN_CONTINUATION_WORDS
 CONTENT_WORD = re.compile(r"\w{4,}")
 WORD = re.compile(r"\w+")
 # A section marker ("Most Popular", "Related") seen before this much prose is page navigation.
@@ -230,6 +236,7 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
         blocks += [(region_no, block) for block in _read_region(lines, first, last, counts)]
     main = _main_block(blocks)
     _merge_continuations(lines, blocks, main)
+    _drop_untitled_fragments(blocks, main)
     return _assemble(text, layout, lines, blocks, main, counts)
 
 
@@ -237,14 +244,14 @@ def _read_region(lines: list[Line], first: int, last: int, counts: Counter[str])
     """The blocks of a region, each with its body, title and metadata. A title may sit above its
     block, on a line no earlier block holds, but not above an earlier article's body. A caption
     or standfirst between a headline and its byline makes a block of its own, whose body is no
-    article's: the article below takes the headline from it."""
+    article's: the article below, if it finds no title under that block, takes its headline."""
     blocks = _blocks(lines, first, last)
-    floor = first
+    floor = ceiling = first
     held: set[int] = set()  # earlier blocks' body and metadata lines, and their articles' titles
     minor_titles: dict[int, _Block] = {}  # titles of earlier blocks whose body is no article's
     for block in blocks:
         _find_body(lines, block)
-        _find_header(lines, block, floor, counts, held)
+        _find_header(lines, block, (floor, ceiling), counts, held)
         if block.title in minor_titles:
             minor = minor_titles.pop(block.title)
             minor.title, minor.title_span = None, None
@@ -257,6 +264,8 @@ def _read_region(lines: list[Line], first: int, last: int, counts: Counter[str])
                 minor_titles[block.title] = block
         if is_article:
             floor = block.body[-1] + 1
+        if block.body:
+            ceiling = block.body[-1] + 1
     return blocks
 
 
@@ -300,6 +309,14 @@ def _merge_continuations(
             continue
         if block.body or block.section:
             previous = block
+
+
+def _drop_untitled_fragments(blocks: list[tuple[int, _Block]], main: _Block | None) -> None:
+    """A related block with no title and less than a paragraph of prose is no article (see
+    MIN_UNTITLED_WORDS); the page's own article is kept whatever it lacks."""
+    for _, block in blocks:
+        if block is not main and block.title is None and block.score < MIN_UNTITLED_WORDS:
+            block.body, block.meta = [], []
 
 
 def _mostly_prose(lines: list[Line], body: list[int]) -> bool:
@@ -518,10 +535,14 @@ def _find_body(lines: list[Line], block: _Block) -> None:
 
 
 def _find_header(
-    lines: list[Line], block: _Block, floor: int, counts: Counter[str], held: set[int]
+    lines: list[Line],
+    block: _Block,
+    limits: tuple[int, int],
+    counts: Counter[str],
+    held: set[int],
 ) -> None:
     """Choose the title and metadata lines: the block's header group, or lines above the body;
-    the title may sit above the block, not above `floor` nor on a `held` line."""
+    the title may sit above the block, not on a `held` line (see `_choose_title` for `limits`)."""
     if block.header:
         candidates = block.header
     elif block.body:
@@ -538,7 +559,7 @@ def _find_header(
         if lines[i].kind == "text" and lines[i].text.casefold() in sources:
             metas.append(i)
     source_lines = {i for i in metas if lines[i].kind == "text"}
-    title = _choose_title(lines, block, floor, counts, held | source_lines)
+    title = _choose_title(lines, block, limits, counts, held | source_lines)
     if title is not None:
         block.title = title
         block.title_span = (
@@ -552,16 +573,26 @@ def _find_header(
 
 
 def _choose_title(
-    lines: list[Line], block: _Block, floor: int, counts: Counter[str], excluded: set[int]
+    lines: list[Line],
+    block: _Block,
+    limits: tuple[int, int],
+    counts: Counter[str],
+    excluded: set[int],
 ) -> int | None:
-    """The line above the body that is the article's title (see TITLE_WINDOW), if any."""
+    """The line above the body that is the article's title (see TITLE_WINDOW), if any. `limits`
+    is (floor, ceiling): the title lies below the ceiling, the end of the previous block's body,
+    or, only if there is none there, as high as the floor, the end of the last article's body
+    (so a headline above a caption's block still reaches the article under the caption)."""
     if not block.body:
         return None
     begin = block.body[0]
     nearest: dict[str, int] = {}  # each distinct title text, at its copy nearest the body
-    for i in range(max(floor, begin - TITLE_WINDOW), begin):
-        if i not in excluded and (offset := _title_offset(lines[i])) is not None:
-            nearest[lines[i].text[offset:]] = i
+    for limit in sorted(set(limits), reverse=True):
+        for i in range(max(limit, begin - TITLE_WINDOW), begin):
+            if i not in excluded and (offset := _title_offset(lines[i])) is not None:
+                nearest[lines[i].text[offset:]] = i
+        if nearest:
+            break
     if len(nearest) <= 1:
         return next(iter(nearest.values()), None)
     lede = " ".join(lines[i].text for i in block.body[:LEDE_LINES])[:LEDE_CHARS].casefold()
@@ -594,9 +625,11 @@ def _is_word_char(char: str) -> bool:
 
 
 def _is_article_body(lines: list[Line], block: _Block) -> bool:
-    """Two paragraphs or more: an article's body, not a standfirst or a caption between the
-    page's headline and its byline."""
-    return block.score >= MIN_CONTINUATION_WORDS and sum(lines[i].prose for i in block.body) >= 2
+    """Two paragraphs or more, or one longer than MAX_STANDFIRST_WORDS: an article's body, not a
+    standfirst or a caption between the page's headline and its byline."""
+    return block.score >= MAX_STANDFIRST_WORDS or (
+        block.score >= MIN_CONTINUATION_WORDS and sum(lines[i].prose for i in block.body) >= 2
+    )
 
 
 def _title_offset(line: Line) -> int | None:

@@ -444,3 +444,104 @@ def test_the_title_is_found_above_a_caption_between_it_and_the_byline():
     )
     assert (main.title, main.body) == (TITLE, LEDE)
     assert [a.title for a in result.articles if a is not main] == [None]
+
+
+def test_each_related_story_keeps_its_own_title_when_the_next_one_speaks_of_the_same_things():
+    """Related stories on one topic share words: a teaser's title is a headline under the
+    previous teaser's paragraph, not an earlier teaser's headline that its paragraph echoes."""
+    teasers = [
+        ("Council extends night buses to outer districts", SECOND + " " + THIRD),
+        ("Shift workers speak out", LEDE.replace("Monday", "Tuesday") + " " + SECOND),
+        ("Fares after midnight under review", THIRD + " " + LEDE.replace("Monday", "Friday")),
+    ]
+    related = [
+        line
+        for title, paragraph in teasers
+        for line in (
+            title,
+            title,
+            "City News",
+            "time9 hours ago",
+            "  • City News",
+            title,
+            paragraph,
+        )
+    ]
+    result, main = _main(
+        _page(
+            TITLE, TITLE, "City News4 days ago", *WHOLE.split("\n\n"), "Related Articles", *related
+        )
+    )
+    assert main.title == TITLE
+    assert [(a.title, a.body) for a in result.articles if a is not main] == [
+        (title, paragraph) for title, paragraph in teasers
+    ]
+
+
+def test_in_a_list_of_stories_each_summary_gets_the_headline_above_it():
+    """Headline, byline, a one-sentence summary, then the next story's time and headline: a
+    summary is no article's body of its own, yet the next story's headline is its own."""
+    stories = [
+        (
+            "Council extends night buses to outer districts",
+            "By Ana Ruiz",
+            "The council voted to run night buses to the outer districts from March.",
+        ),
+        (
+            "Shift workers welcome the new night buses",
+            "By Tom Elliott",
+            "Night bus riders said the council vote ends years of waiting for a ride home.",
+        ),
+        (
+            "Fares after midnight under review",
+            "By Susie Brown",
+            "The transport office will review night fares, which fall hardest on shift workers.",
+        ),
+    ]
+    lines = [
+        line
+        for n, story in enumerate(stories)
+        for line in (f"10/04/16 05:{29 - n:02d} PM EDT", *story)
+    ]
+    result, main = _main(_page(*lines, "Latest", TITLE, "By Ana Ruiz", *WHOLE.split("\n\n")))
+    assert main.title == TITLE
+    assert [(a.title, a.body) for a in result.articles if a is not main] == [
+        (title, summary) for title, _, summary in stories
+    ]
+
+
+def test_a_related_block_with_no_title_and_less_than_a_paragraph_is_not_an_article():
+    """A widget's line after a section marker ("See Also:", then a login prompt) is prose with
+    no headline: it is accounted for outside any article, not published as a related story."""
+    text = _page(
+        TITLE,
+        "By Ana Ruiz",
+        *WHOLE.split("\n\n"),
+        "See Also:",
+        "Login — Register to add your comments!",
+        "Reader Comments",
+    )
+    result, _ = _main(text)
+    assert [a.title for a in result.articles] == [TITLE]
+    widget = text.index("Login")
+    assert [(p.category, p.label) for p in result.pieces if p.start == widget] == [
+        ("quarantine", "prose outside any article body")
+    ]
+
+
+def test_a_long_single_paragraph_keeps_its_headline_from_the_story_below_it():
+    """One paragraph longer than a standfirst is an article's body, not a caption: a story below
+    whose own headline is not title-shaped (a clock time in it reads as a time line) does not
+    take this one's."""
+    long_paragraph = SECOND + " " + THIRD
+    first = "Council extends night buses to outer districts"
+    related = [first, first, "City News", "time9 hours ago", first, long_paragraph]
+    second = "Night buses to run until 2:30 from March"
+    related += [second, second, "City News", "time2 days ago", second, LEDE]
+    result, main = _main(
+        _page(TITLE, TITLE, "City News4 days ago", *WHOLE.split("\n\n"), "Related", *related)
+    )
+    assert [(a.title, a.body) for a in result.articles if a is not main] == [
+        (first, long_paragraph),
+        (None, LEDE),
+    ]
