@@ -586,9 +586,10 @@ def _choose_title(
     if not block.body:
         return None
     begin = block.body[0]
+    floor, ceiling = limits
     nearest: dict[str, int] = {}  # each distinct title text, at its copy nearest the body
-    for limit in sorted(set(limits), reverse=True):
-        for i in range(max(limit, begin - TITLE_WINDOW), begin):
+    for low, high in ((ceiling, begin), (floor, ceiling)):
+        for i in range(max(low, begin - TITLE_WINDOW), high):
             if i not in excluded and (offset := _title_offset(lines[i])) is not None:
                 nearest[lines[i].text[offset:]] = i
         if nearest:
