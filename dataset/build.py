@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from .dedupe import (
     DedupeConfig,
+    SignatureFile,
     cluster_roots,
     mark_clusters,
     signatures,
@@ -84,6 +85,8 @@ CHUNKS_PER_WORKER = 8
 ROW_GROUP_ROWS = {"dumps": 1024, "articles": 4096}  # fixed, so output bytes never depend on chunks
 PARALLEL_FROM = 64  # smaller builds run in-process: starting workers costs more than it saves
 CLUSTER_COLUMNS = ("near_dup_cluster", "is_canonical")  # what deduplication adds to articles
+# What deduplication needs of each article, kept by the parent while workers split.
+FACT_COLUMNS = ["article_id", "content_sha256", "role", "n_words"]
 OUTPUTS = (
     "articles.parquet",
     "quarantine.parquet",
@@ -171,10 +174,7 @@ class _ChunkResult:
     index: int
     accounts: list[DumpAccount]
     quarantine: list[dict]
-    ids: list[str]
-    hashes: list[str]
-    roles: list[str]
-    n_words: list[int]
+    facts: pl.DataFrame  # FACT_COLUMNS of the chunk's articles
     signatures: np.ndarray
 
 
@@ -290,17 +290,18 @@ def split_chunk(
 def _process_chunk(chunk: _Chunk) -> _ChunkResult:
     """split_chunk, then write the tables as parquet parts (in a local worker)."""
     tables = split_chunk(chunk.dumps, chunk.raw_dir, chunk.config)
-    tables.dumps.write_parquet(chunk.parts / f"dumps-{chunk.index:06d}.parquet", compression="lz4")
-    articles = tables.articles
-    articles.write_parquet(chunk.parts / f"articles-{chunk.index:06d}.parquet", compression="lz4")
+    # Parts in row groups of the output's size: joining them reads one group at a time.
+    for name, table in (("dumps", tables.dumps), ("articles", tables.articles)):
+        table.write_parquet(
+            chunk.parts / f"{name}-{chunk.index:06d}.parquet",
+            compression="lz4",
+            row_group_size=ROW_GROUP_ROWS[name],
+        )
     return _ChunkResult(
         chunk.index,
         tables.accounts,
         tables.quarantine,
-        articles["article_id"].to_list(),
-        articles["content_sha256"].to_list(),
-        articles["role"].to_list(),
-        articles["n_words"].to_list(),
+        tables.articles.select(FACT_COLUMNS),
         tables.signatures,
     )
 
@@ -321,13 +322,19 @@ class _RowGroupWriter:
         if self.pending_rows >= self.rows:
             joined = pa.concat_tables(self.pending)
             full = joined.num_rows // self.rows * self.rows
-            self.writer.write_table(joined.slice(0, full), row_group_size=self.rows)
+            for start in range(0, full, self.rows):
+                self._write_group(joined.slice(start, self.rows))
             rest = joined.slice(full)
             self.pending, self.pending_rows = [rest], rest.num_rows
 
+    def _write_group(self, group: pa.Table) -> None:
+        # One contiguous chunk per row group: the writer pages each chunk apart, so the bytes
+        # would otherwise depend on where the parts' row groups happened to end.
+        self.writer.write_table(group.combine_chunks(), row_group_size=self.rows)
+
     def close(self) -> None:
         if self.pending_rows:
-            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=self.rows)
+            self._write_group(pa.concat_tables(self.pending))
         self.writer.close()
 
 
@@ -348,14 +355,13 @@ class _Corpus:
         self.signature_path = work / "signatures.u32"
         self.ledger = DumpLedger(work / "dumps.jsonl")
         self.kept_apart = 0
+        self.facts: list[pl.DataFrame] = []
         if previous is None:
             self.signature_path.touch()
-            self.ids, self.hashes, self.roles, self.n_words = [], [], [], []
             self.quarantine: list[dict] = []
         else:
             shutil.copyfile(previous.signatures, self.signature_path)
-            self.ids, self.hashes = list(previous.ids), list(previous.hashes)
-            self.roles, self.n_words = list(previous.roles), list(previous.n_words)
+            self.facts.append(previous.facts.select(FACT_COLUMNS))
             self.quarantine = pl.read_parquet(previous.out_dir / "quarantine.parquet").to_dicts()
             for dump in previous.accounts:
                 self.ledger.add(dump)
@@ -367,10 +373,7 @@ class _Corpus:
         for dump in result.accounts:
             self.ledger.add(dump)
         self.signature_file.write(np.ascontiguousarray(result.signatures).tobytes())
-        self.ids += result.ids
-        self.hashes += result.hashes
-        self.roles += result.roles
-        self.n_words += result.n_words
+        self.facts.append(result.facts)
 
     def finish(self, out_dir: Path) -> pl.DataFrame:
         """Cluster, join the parts into articles.parquet and dumps.parquet, move them in place."""
@@ -399,21 +402,22 @@ class _Corpus:
     def _write_articles(self) -> pl.DataFrame:
         """Cluster the signatures, then write the article parts with their cluster columns."""
         self.signature_file.close()
-        n = len(self.ids)
-        shape = (n, self.config.num_perm)
-        sigs = (
-            np.memmap(self.signature_path, dtype=np.uint32, mode="r", shape=shape)
-            if n
-            else np.zeros(shape, np.uint32)
+        facts = pl.concat(
+            self.facts or [rows_frame([], ARTICLE).select(FACT_COLUMNS)],
+            rechunk=True,
         )
-        roots = cluster_roots(self.hashes, sigs, self.config)
-        earlier = self.previous.clusters if self.previous else None
-        cluster_ids, self.kept_apart = stable_cluster_ids(self.ids, roots, earlier)
-        small = pl.DataFrame(
-            {"article_id": self.ids, "role": self.roles, "n_words": self.n_words},
-            schema={"article_id": pl.String, "role": pl.String, "n_words": pl.Int64},
+        self.facts = []
+        sigs = SignatureFile(self.signature_path, self.config.num_perm)
+        roots = cluster_roots(facts["content_sha256"], sigs, self.config)
+        earlier = self.previous.facts if self.previous else None
+        cluster_ids, self.kept_apart = stable_cluster_ids(
+            facts["article_id"], roots, None if earlier is None else earlier["near_dup_cluster"]
         )
-        marked = mark_clusters(small, cluster_ids, self.previous and self.previous.canonical)
+        marked = mark_clusters(
+            facts.drop("content_sha256"),
+            cluster_ids,
+            None if earlier is None else earlier["is_canonical"],
+        )
         # The Article columns were validated per chunk; the dedupe stage adds these two.
         DEDUPE_COLUMNS.validate(marked.select(list(DEDUPE_COLUMNS.columns)), lazy=True)
         articles = _RowGroupWriter(

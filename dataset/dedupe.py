@@ -18,8 +18,11 @@ smallest id.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -64,7 +67,7 @@ class DedupeConfig:
             raise ValueError(f"shingle size must be 1 to {len(_MULTIPLIERS)}, got {self.shingle}")
 
 
-ROWS_PER_SLICE = 1 << 16  # signature rows read from the (memory-mapped) table at a time
+ROWS_PER_SLICE = 1 << 14  # signature rows read from a signature table or file at a time
 _PIECE_CHARS = 1 << 20  # words are hashed in pieces of text of at most this many characters
 _BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
 _BASE_INVERSE = pow(_BASE, -1, 1 << 64)
@@ -303,27 +306,69 @@ def similar(
     return pairs[keep]
 
 
+def _band_key_columns(
+    sigs: np.ndarray | SignatureFile, config: DedupeConfig, subset: np.ndarray
+) -> Iterator[np.ndarray]:
+    """Each band's keys for the rows in `subset`, one band at a time. They are computed in one
+    pass over the signatures and kept in a scratch file, so that memory holds one band's keys
+    (8 bytes a row), not all of them (8 bytes a row per band)."""
+    bands, _ = lsh_bands(config.threshold, config.num_perm)
+    n, width = len(subset), np.dtype(np.uint64).itemsize
+    with tempfile.TemporaryFile(prefix="band-keys-") as scratch:
+        for at in range(0, n, ROWS_PER_SLICE):
+            keys = band_keys(sigs[subset[at : at + ROWS_PER_SLICE]], config)
+            for band in range(bands):
+                scratch.seek((band * n + at) * width)
+                scratch.write(np.ascontiguousarray(keys[:, band]).tobytes())
+        for band in range(bands):
+            scratch.seek(band * n * width)
+            yield np.fromfile(scratch, dtype=np.uint64, count=n)
+
+
 def near_duplicate_pairs(
-    sigs: np.ndarray, config: DedupeConfig, subset: np.ndarray | None = None
+    sigs: np.ndarray | SignatureFile, config: DedupeConfig, subset: np.ndarray | None = None
 ) -> np.ndarray:
     """Pairs (a < b) of positions in `subset` (default: all rows) whose estimated Jaccard
-    similarity reaches the threshold. `sigs` may be a memory map: it is read in slices."""
+    similarity reaches the threshold. `sigs` is a table or a SignatureFile: it is read in
+    slices."""
     subset = np.arange(len(sigs)) if subset is None else np.asarray(subset, dtype=np.int64)
-    bands, _ = lsh_bands(config.threshold, config.num_perm)
-    keys = np.zeros((len(subset), bands), dtype=np.uint64)
-    for at in range(0, len(subset), ROWS_PER_SLICE):
-        keys[at : at + ROWS_PER_SLICE] = band_keys(sigs[subset[at : at + ROWS_PER_SLICE]], config)
     positions = np.arange(len(subset), dtype=np.int64)
     pairs = unique_pairs(
-        np.concatenate([candidate_pairs(positions, keys[:, band]) for band in range(bands)])
+        np.concatenate(
+            [np.zeros((0, 2), dtype=np.int64)]
+            + [candidate_pairs(positions, keys) for keys in _band_key_columns(sigs, config, subset)]
+        )
     )
     return similar(pairs, _Rows(sigs, subset), config)
+
+
+class SignatureFile:
+    """A signature table kept in a file (`num_perm` uint32 a row), read on demand: each read
+    maps the file, copies the rows asked for and unmaps it, so the file's pages never stay in
+    the process's resident memory (a memory map that stays open counts every page it read)."""
+
+    def __init__(self, path: Path, num_perm: int) -> None:
+        self.path, self.num_perm = Path(path), num_perm
+        row_bytes = num_perm * np.dtype(np.uint32).itemsize
+        size = self.path.stat().st_size
+        if size % row_bytes:
+            raise ValueError(f"{self.path}: {size} bytes is not a whole number of signatures")
+        self.rows = size // row_bytes
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, index: np.ndarray | slice) -> np.ndarray:
+        if not self.rows:
+            return np.zeros((0, self.num_perm), dtype=np.uint32)[index]
+        table = np.memmap(self.path, dtype=np.uint32, mode="r", shape=(self.rows, self.num_perm))
+        return np.array(table[index])  # a copy: the map closes when `table` goes
 
 
 class _Rows:
     """sigs[subset[i]] as if it were a table of its own (without copying it)."""
 
-    def __init__(self, sigs: np.ndarray, subset: np.ndarray) -> None:
+    def __init__(self, sigs: np.ndarray | SignatureFile, subset: np.ndarray) -> None:
         self.sigs, self.subset = sigs, subset
 
     def __getitem__(self, index: np.ndarray) -> np.ndarray:
@@ -332,13 +377,14 @@ class _Rows:
 
 def exact_duplicate_pairs(content_hashes: list[str] | pl.Series) -> np.ndarray:
     """(first row, row) for every row whose content hash an earlier row already has."""
-    first = (
+    shared = (
         pl.DataFrame({"hash": content_hashes}, schema={"hash": pl.String})
         .with_row_index("row")
+        .filter(pl.col("hash").is_duplicated())  # few rows: group only those
         .with_columns(pl.col("row").min().over("hash").alias("first"))
         .filter(pl.col("row") != pl.col("first"))
     )
-    return first.select("first", "row").to_numpy().astype(np.int64).reshape(-1, 2)
+    return shared.select("first", "row").to_numpy().astype(np.int64).reshape(-1, 2)
 
 
 def components(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -365,7 +411,9 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
             labels = jumped
 
 
-def cluster_roots(content_hashes: list[str], sigs: np.ndarray, config: DedupeConfig) -> np.ndarray:
+def cluster_roots(
+    content_hashes: list[str] | pl.Series, sigs: np.ndarray | SignatureFile, config: DedupeConfig
+) -> np.ndarray:
     """For every row, the first row (in corpus order) of its cluster: rows sharing a content
     hash, or linked by a chain of near-duplicate pairs."""
     exact = exact_duplicate_pairs(content_hashes)
@@ -378,8 +426,8 @@ def cluster_roots(content_hashes: list[str], sigs: np.ndarray, config: DedupeCon
 
 
 def stable_cluster_ids(
-    ids: list[str], roots: np.ndarray, previous: list[str] | None = None
-) -> tuple[list[str], int]:
+    ids: list[str] | pl.Series, roots: np.ndarray, previous: list[str] | pl.Series | None = None
+) -> tuple[pl.Series, int]:
     """Cluster ids from roots, and how many clusters of an earlier build were kept apart.
 
     Without `previous`, a row's cluster id is its root's id. With the cluster ids of the first
@@ -387,50 +435,65 @@ def stable_cluster_ids(
     and a new row joins the cluster of its root; so a new article that links two old clusters
     joins the first one and the other keeps its id (counted in the second value).
     """
-    labels = np.asarray(ids, dtype=object)[roots]
-    if not previous:
-        return labels.tolist(), 0
-    known = len(previous)
-    old = np.asarray(previous, dtype=object)
-    joined = roots[known:] < known
-    labels[:known] = old
-    labels[known:][joined] = old[roots[known:][joined]]
+    ids = pl.Series("id", ids, dtype=pl.String)
+    known = 0 if previous is None else len(previous)
+    if not known:
+        return ids.gather(roots).alias("near_dup_cluster"), 0
+    old = pl.Series("id", previous, dtype=pl.String)
+    # Earlier rows keep their own cluster ids; a new row takes its root's: the earlier build's
+    # cluster id when the root is an earlier row, else the root's article id.
+    source = np.where(roots < known, roots, known + roots)
+    source[:known] = np.arange(known)
     kept_apart = (
-        pl.DataFrame({"root": roots[:known], "old": previous})
+        pl.DataFrame({"root": roots[:known], "old": old})
         .group_by("root")
         .agg(pl.col("old").n_unique() - 1)["old"]
         .sum()
     )
-    return labels.tolist(), int(kept_apart)
+    return pl.concat([old, ids]).gather(source).alias("near_dup_cluster"), int(kept_apart)
 
 
 def cluster(
     ids: list[str], content_hashes: list[str], sigs: np.ndarray, config: DedupeConfig
 ) -> list[str]:
     """Cluster id of every row: the id of its cluster's first row."""
-    return stable_cluster_ids(ids, cluster_roots(content_hashes, sigs, config))[0]
+    return stable_cluster_ids(ids, cluster_roots(content_hashes, sigs, config))[0].to_list()
 
 
 def mark_clusters(
-    articles: pl.DataFrame, cluster_ids: list[str], canonical_before: list[bool] | None = None
+    articles: pl.DataFrame,
+    cluster_ids: list[str] | pl.Series,
+    canonical_before: list[bool] | pl.Series | None = None,
 ) -> pl.DataFrame:
     """Add `near_dup_cluster` and `is_canonical` (longest body, then main, then smallest id);
     rows keep their order. `canonical_before` (the first rows' flags from an earlier build)
     keeps an earlier canonical member canonical, so labels made on it stay in the release."""
-    before = list(canonical_before or [])
-    before += [False] * (articles.height - len(before))
-    return (
-        articles.with_columns(
-            pl.Series("near_dup_cluster", cluster_ids, dtype=pl.String),
-            pl.Series("_before", before, dtype=pl.Boolean),
-        )
-        .with_row_index("_order")
-        .with_columns((pl.col("role") != "main").alias("_not_main"))
+    known = 0 if canonical_before is None else len(canonical_before)
+    before = pl.concat(
+        [
+            pl.Series([] if canonical_before is None else canonical_before, dtype=pl.Boolean),
+            pl.repeat(False, articles.height - known, dtype=pl.Boolean, eager=True),
+        ]
+    )
+    marked = articles.with_columns(pl.Series("near_dup_cluster", cluster_ids, dtype=pl.String))
+    # Only clusters of several members need ranking: a singleton is its own canonical member.
+    passed_over = (
+        marked.with_columns(pl.Series("_before", before, dtype=pl.Boolean))
+        .with_row_index("_row")
+        .filter(pl.col("near_dup_cluster").is_duplicated())
         .sort(
-            ["near_dup_cluster", "_before", "n_words", "_not_main", "article_id"],
+            [
+                pl.col("near_dup_cluster"),
+                pl.col("_before"),
+                pl.col("n_words"),
+                pl.col("role") != "main",
+                pl.col("article_id"),
+            ],
             descending=[False, True, True, False, False],
         )
-        .with_columns((pl.int_range(pl.len()).over("near_dup_cluster") == 0).alias("is_canonical"))
-        .sort("_order")
-        .drop("_order", "_not_main", "_before")
+        .filter(pl.int_range(pl.len()).over("near_dup_cluster") > 0)["_row"]
+        .to_numpy()
     )
+    canonical = np.ones(marked.height, dtype=bool)
+    canonical[passed_over] = False
+    return marked.with_columns(pl.Series("is_canonical", canonical, dtype=pl.Boolean))

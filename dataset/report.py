@@ -172,9 +172,9 @@ def build_report(
         "quarantine_rows": quarantine.height,
     }
     clusters = (
-        articles.group_by("near_dup_cluster")
-        .agg(pl.col("article_id").sort(), pl.len().alias("size"))
-        .filter(pl.col("size") > 1)
+        articles.filter(pl.col("near_dup_cluster").is_duplicated())
+        .group_by("near_dup_cluster")
+        .agg(pl.col("article_id").sort())
         .sort("near_dup_cluster")
     )
     totals["near_dup_clusters"] = articles["near_dup_cluster"].n_unique() if articles.height else 0

@@ -36,12 +36,9 @@ class PreviousBuild:
 
     out_dir: Path
     accounts: list[DumpAccount]  # report entries, in build order
-    ids: list[str]
-    hashes: list[str]
-    roles: list[str]
-    n_words: list[int]
-    clusters: list[str]
-    canonical: list[bool]
+    # article_id, content_sha256, role, n_words, near_dup_cluster, is_canonical of every
+    # article, in articles.parquet order
+    facts: pl.DataFrame
 
     @property
     def signatures(self) -> Path:
@@ -99,16 +96,7 @@ def load_previous(out_dir: Path, config: DedupeConfig) -> PreviousBuild | None:
             f"{table.height} articles; build again without --incremental"
         )
     report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
-    return PreviousBuild(
-        out_dir,
-        [account_from_dict(entry) for entry in report["dumps"]],
-        table["article_id"].to_list(),
-        table["content_sha256"].to_list(),
-        table["role"].to_list(),
-        table["n_words"].to_list(),
-        table["near_dup_cluster"].to_list(),
-        table["is_canonical"].to_list(),
-    )
+    return PreviousBuild(out_dir, [account_from_dict(entry) for entry in report["dumps"]], table)
 
 
 def write_state(out_dir: Path, signatures: Path, config: DedupeConfig, n_articles: int) -> None:
