@@ -97,7 +97,7 @@ CLUSTER_CHILD = (
 import hashlib, multiprocessing
 import numpy as np
 import pyarrow.parquet as pq
-from istanbul_talks.dataset.dedupe import DedupeConfig, cluster, signatures
+from istanbul_talks.dataset.dedupe import DedupeConfig, SignatureFile, cluster, signatures
 
 CONFIG = DedupeConfig()
 
@@ -123,7 +123,7 @@ def sign_all(path, sig_path, workers):
 if __name__ == "__main__":
     path, sig_path, workers = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     (ids, hashes), sign_s, sign_peak = sampled(lambda: sign_all(path, sig_path, workers))
-    sigs = np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(len(ids), CONFIG.num_perm))
+    sigs = SignatureFile(sig_path, CONFIG.num_perm)  # read as the build reads it
     clusters, cluster_s, cluster_peak = sampled(lambda: cluster(ids, hashes, sigs, CONFIG))
     print(json.dumps({
         "articles": len(ids),

@@ -335,8 +335,7 @@ def near_duplicate_pairs(
     positions = np.arange(len(subset), dtype=np.int64)
     pairs = unique_pairs(
         np.concatenate(
-            [np.zeros((0, 2), dtype=np.int64)]
-            + [candidate_pairs(positions, keys) for keys in _band_key_columns(sigs, config, subset)]
+            [candidate_pairs(positions, keys) for keys in _band_key_columns(sigs, config, subset)]
         )
     )
     return similar(pairs, _Rows(sigs, subset), config)
@@ -454,7 +453,10 @@ def stable_cluster_ids(
 
 
 def cluster(
-    ids: list[str], content_hashes: list[str], sigs: np.ndarray, config: DedupeConfig
+    ids: list[str],
+    content_hashes: list[str],
+    sigs: np.ndarray | SignatureFile,
+    config: DedupeConfig,
 ) -> list[str]:
     """Cluster id of every row: the id of its cluster's first row."""
     return stable_cluster_ids(ids, cluster_roots(content_hashes, sigs, config))[0].to_list()
@@ -478,7 +480,7 @@ def mark_clusters(
     marked = articles.with_columns(pl.Series("near_dup_cluster", cluster_ids, dtype=pl.String))
     # Only clusters of several members need ranking: a singleton is its own canonical member.
     passed_over = (
-        marked.with_columns(pl.Series("_before", before, dtype=pl.Boolean))
+        marked.with_columns(before.alias("_before"))
         .with_row_index("_row")
         .filter(pl.col("near_dup_cluster").is_duplicated())
         .sort(

@@ -326,7 +326,7 @@ def _clusters(articles, config: DedupeConfig, settings: dict) -> pl.DataFrame:
     )
     pairs = unique_pairs(np.searchsorted(keys, np.concatenate([exact, near])))
     roots = components(len(keys), pairs)
-    ids, _ = stable_cluster_ids(facts["article_id"].to_list(), roots)
+    ids, _ = stable_cluster_ids(facts["article_id"], roots)
     marked = mark_clusters(facts.drop("key"), ids)
     DEDUPE_COLUMNS.validate(marked.select(list(DEDUPE_COLUMNS.columns)), lazy=True)
     return marked
