@@ -97,37 +97,37 @@ CLUSTER_CHILD = (
 import hashlib, multiprocessing
 import numpy as np
 import pyarrow.parquet as pq
-from istanbul_talks.dataset.dedupe import DedupeConfig, SignatureFile, cluster, signatures
+from istanbul_talks.dataset.dedupe import (
+    DedupeConfig, SignatureFile, cluster_roots, content_digests, signatures
+)
 
 CONFIG = DedupeConfig()
 
 def sign(job):
-    # What a build worker does per chunk: signatures and content hashes of its bodies.
+    # What a build worker does per chunk: signatures and content digests of its bodies.
     path, group = job
-    table = pq.ParquetFile(path).read_row_group(group)
-    bodies = table["body"].to_pylist()
+    bodies = pq.ParquetFile(path).read_row_group(group, columns=["body"])["body"].to_pylist()
     hashes = [hashlib.sha256(b.encode()).hexdigest() for b in bodies]
-    return table["article_id"].to_pylist(), hashes, signatures(bodies, CONFIG)
+    return content_digests(hashes), signatures(bodies, CONFIG)
 
 def sign_all(path, sig_path, workers):
-    ids, hashes = [], []
+    digests = [np.zeros((0, 2), dtype=np.uint64)]
     groups = pq.ParquetFile(path).num_row_groups
     pool = multiprocessing.get_context("forkserver").Pool(workers)
     with open(sig_path, "wb") as out, pool:
-        for part_ids, part_hashes, sigs in pool.imap(sign, [(path, g) for g in range(groups)]):
-            ids += part_ids
-            hashes += part_hashes
+        for part_digests, sigs in pool.imap(sign, [(path, g) for g in range(groups)]):
+            digests.append(part_digests)
             out.write(np.ascontiguousarray(sigs).tobytes())
-    return ids, hashes
+    return np.concatenate(digests)
 
 if __name__ == "__main__":
     path, sig_path, workers = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-    (ids, hashes), sign_s, sign_peak = sampled(lambda: sign_all(path, sig_path, workers))
+    digests, sign_s, sign_peak = sampled(lambda: sign_all(path, sig_path, workers))
     sigs = SignatureFile(sig_path, CONFIG.num_perm)  # read as the build reads it
-    clusters, cluster_s, cluster_peak = sampled(lambda: cluster(ids, hashes, sigs, CONFIG))
+    roots, cluster_s, cluster_peak = sampled(lambda: cluster_roots(digests, sigs, CONFIG))
     print(json.dumps({
-        "articles": len(ids),
-        "clusters": len(set(clusters)),
+        "articles": len(roots),
+        "clusters": len(np.unique(roots)),
         "signatures_s": sign_s,
         "cluster_s": cluster_s,
         "peak_rss_mb": max(sign_peak["main"], cluster_peak["main"]),

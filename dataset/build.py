@@ -4,9 +4,11 @@ Dumps are handed to worker processes (`workers`, both cores by default) in chunk
 2,000 dumps (`chunk_size`), in corpus order. A worker reads and splits each dump of its chunk,
 validates the chunk's RawDump and Article tables against their pandera contracts and writes them
 as parquet parts; it sends back only what the report and deduplication need (per-dump accounts,
-quarantine rows, article ids, hashes, lengths and MinHash signatures), so the texts never pass
-through the parent. Deduplication runs once at the end over the signatures (kept on disk), and
-the parts are joined into articles.parquet and dumps.parquet, both at once.
+quarantine rows, content digests and MinHash signatures), so the texts never pass through the
+parent. Deduplication runs once at the end over the digests and the signatures (kept on disk);
+then the facts of the articles in clusters of several members are read back from the parts to
+name the clusters and pick canonical members, and the parts are joined into articles.parquet
+and dumps.parquet, both at once. The parent's memory grows by a few dozen bytes per article.
 
 One bad dump never stops the build: it is quarantined with its reason and the report accounts
 for it. Same inputs give byte-identical outputs, whatever the number of workers.
@@ -31,12 +33,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .dedupe import (
+    CLUSTERED_FACTS,
+    Clusters,
     DedupeConfig,
     SignatureFile,
     cluster_roots,
-    mark_clusters,
+    clustered_rows,
+    content_digests,
+    resolve_clusters,
     signatures,
-    stable_cluster_ids,
 )
 from .language import detect_languages
 from .read import (
@@ -85,8 +90,6 @@ CHUNKS_PER_WORKER = 8
 ROW_GROUP_ROWS = {"dumps": 1024, "articles": 4096}  # fixed, so output bytes never depend on chunks
 PARALLEL_FROM = 64  # smaller builds run in-process: starting workers costs more than it saves
 CLUSTER_COLUMNS = ("near_dup_cluster", "is_canonical")  # what deduplication adds to articles
-# What deduplication needs of each article, kept by the parent while workers split.
-FACT_COLUMNS = ["article_id", "content_sha256", "role", "n_words"]
 OUTPUTS = (
     "articles.parquet",
     "quarantine.parquet",
@@ -169,12 +172,12 @@ class _Chunk:
 
 @dataclass
 class _ChunkResult:
-    """What the parent needs from a chunk once its parts are written: small, per-article facts."""
+    """What the parent needs from a chunk once its parts are written: a fixed size per article."""
 
     index: int
     accounts: list[DumpAccount]
     quarantine: list[dict]
-    facts: pl.DataFrame  # FACT_COLUMNS of the chunk's articles
+    digests: np.ndarray  # content digest of each article (`content_digests`)
     signatures: np.ndarray
 
 
@@ -301,7 +304,7 @@ def _process_chunk(chunk: _Chunk) -> _ChunkResult:
         chunk.index,
         tables.accounts,
         tables.quarantine,
-        tables.articles.select(FACT_COLUMNS),
+        content_digests(tables.articles["content_sha256"]),
         tables.signatures,
     )
 
@@ -354,14 +357,13 @@ class _Corpus:
         self.chunks: list[int] = []
         self.signature_path = work / "signatures.u32"
         self.ledger = DumpLedger(work / "dumps.jsonl")
-        self.kept_apart = 0
-        self.facts: list[pl.DataFrame] = []
+        self.digests: list[np.ndarray] = [np.zeros((0, 2), dtype=np.uint64)]
         if previous is None:
             self.signature_path.touch()
             self.quarantine: list[dict] = []
         else:
             shutil.copyfile(previous.signatures, self.signature_path)
-            self.facts.append(previous.facts.select(FACT_COLUMNS))
+            self.digests.append(previous.digests)
             self.quarantine = pl.read_parquet(previous.out_dir / "quarantine.parquet").to_dicts()
             for dump in previous.accounts:
                 self.ledger.add(dump)
@@ -373,17 +375,17 @@ class _Corpus:
         for dump in result.accounts:
             self.ledger.add(dump)
         self.signature_file.write(np.ascontiguousarray(result.signatures).tobytes())
-        self.facts.append(result.facts)
+        self.digests.append(result.digests)
 
-    def finish(self, out_dir: Path) -> pl.DataFrame:
+    def finish(self, out_dir: Path) -> Clusters:
         """Cluster, join the parts into articles.parquet and dumps.parquet, move them in place."""
         with ThreadPoolExecutor(1) as pool:
             dumps = pool.submit(self._write_dumps)
-            marked = self._write_articles()
+            clusters = self._write_articles()
             dumps.result()
         for name in ("dumps.parquet", "articles.parquet"):
             os.replace(self.work / name, out_dir / name)
-        return marked
+        return clusters
 
     def _sources(self, name: str) -> list[Path]:
         """A table's files in corpus order: the earlier build's (incremental), then the parts."""
@@ -399,27 +401,20 @@ class _Corpus:
                 dumps.write(batch)
         dumps.close()
 
-    def _write_articles(self) -> pl.DataFrame:
-        """Cluster the signatures, then write the article parts with their cluster columns."""
+    def _write_articles(self) -> Clusters:
+        """Cluster the articles, then write the article parts with their cluster columns."""
         self.signature_file.close()
-        facts = pl.concat(
-            self.facts or [rows_frame([], ARTICLE).select(FACT_COLUMNS)],
-            rechunk=True,
-        )
-        self.facts = []
+        digests = np.concatenate(self.digests)
+        self.digests = []
         sigs = SignatureFile(self.signature_path, self.config.num_perm)
-        roots = cluster_roots(facts["content_sha256"], sigs, self.config)
-        earlier = self.previous.facts if self.previous else None
-        cluster_ids, self.kept_apart = stable_cluster_ids(
-            facts["article_id"], roots, None if earlier is None else earlier["near_dup_cluster"]
-        )
-        marked = mark_clusters(
-            facts.drop("content_sha256"),
-            cluster_ids,
-            None if earlier is None else earlier["is_canonical"],
-        )
-        # The Article columns were validated per chunk; the dedupe stage adds these two.
-        DEDUPE_COLUMNS.validate(marked.select(list(DEDUPE_COLUMNS.columns)), lazy=True)
+        roots = cluster_roots(digests, sigs, self.config)
+        del digests
+        known = self.previous.n_articles if self.previous else 0
+        clusters = resolve_clusters(roots, self._clustered_facts(clustered_rows(roots)), known)
+        del roots
+        # The Article columns were validated per chunk; the dedupe stage adds two, worked out
+        # for the clustered rows (every other row is its own cluster, and canonical).
+        DEDUPE_COLUMNS.validate(clusters.members.select(list(DEDUPE_COLUMNS.columns)), lazy=True)
         articles = _RowGroupWriter(
             self.work / "articles.parquet",
             _arrow_schema(DEDUPED_ARTICLE),
@@ -429,12 +424,42 @@ class _Corpus:
         for source in self._sources("articles"):
             for batch in _batches(source):
                 part = pl.from_arrow(batch).drop(CLUSTER_COLUMNS, strict=False)
-                extra = marked.slice(offset, part.height)
+                part = part.with_columns(clusters.columns(offset, part["article_id"]))
                 offset += part.height
-                part = part.with_columns(extra.select(CLUSTER_COLUMNS))
                 articles.write(part.to_arrow())
         articles.close()
-        return marked
+        return clusters
+
+    def _clustered_facts(self, rows: np.ndarray) -> pl.DataFrame:
+        """CLUSTERED_FACTS of the given rows (ascending), read back from the article tables:
+        only the row groups that hold some of them, only the columns needed."""
+        found = [pl.DataFrame(schema=CLUSTERED_FACTS)]
+        offset = 0
+        for index, source in enumerate(self._sources("articles")):
+            earlier = self.previous is not None and index == 0  # the earlier build's table
+            columns = ["article_id", "role", "n_words"]
+            columns += ["near_dup_cluster", "is_canonical"] if earlier else []
+            file = pq.ParquetFile(source)
+            for group in range(file.num_row_groups):
+                size = file.metadata.row_group(group).num_rows
+                low, high = np.searchsorted(rows, [offset, offset + size])
+                if high > low:
+                    table = pl.from_arrow(file.read_row_group(group, columns=columns))
+                    found.append(
+                        table[rows[low:high] - offset]
+                        .rename(
+                            {
+                                "near_dup_cluster": "previous_cluster",
+                                "is_canonical": "was_canonical",
+                            },
+                            strict=False,
+                        )
+                        .with_columns(pl.Series("row", rows[low:high]))
+                    )
+                offset += size
+        return pl.concat(found, how="diagonal_relaxed").select(
+            [pl.col(name).cast(dtype) for name, dtype in CLUSTERED_FACTS.items()]
+        )
 
 
 def _batches(path: Path) -> Iterator[pa.Table]:
@@ -529,7 +554,7 @@ def write_outputs(
     out_dir: Path,
     ledger: DumpLedger,
     quarantine_rows: list[dict],
-    marked: pl.DataFrame,
+    clusters: Clusters,
     inputs: Inputs,
     config: DedupeConfig,
     warnings: list[str] | None = None,
@@ -550,7 +575,7 @@ def write_outputs(
         "minhash_permutations": config.num_perm,
     }
     warnings = inputs.warnings + inputs.unused_manifest_entries() + list(warnings or [])
-    summary = build_report(ledger, marked, quarantine, settings, warnings)
+    summary = build_report(ledger, clusters, quarantine, settings, warnings)
     write_report(summary, ledger, out_dir)
     return summary
 
@@ -593,18 +618,18 @@ def build(
         chunks = _chunks(inputs.dumps(), inputs.raw_dir, corpus.parts, config, size)
         for result in _run(chunks, len(inputs.paths), workers, progress):
             corpus.add(result)
-        marked = corpus.finish(out_dir)
+        clusters = corpus.finish(out_dir)
         corpus.ledger.close()
         warnings = []
-        if corpus.kept_apart:
+        if clusters.kept_apart:
             warnings.append(
-                f"new articles link {corpus.kept_apart} near-duplicate cluster(s) of the earlier "
+                f"new articles link {clusters.kept_apart} near-duplicate cluster(s) of the earlier "
                 "build to another one; they keep their ids (a full build would merge them)"
             )
         summary = write_outputs(
-            out_dir, corpus.ledger, corpus.quarantine, marked, inputs, config, warnings
+            out_dir, corpus.ledger, corpus.quarantine, clusters, inputs, config, warnings
         )
-        write_state(out_dir, corpus.signature_path, config, marked.height)
+        write_state(out_dir, corpus.signature_path, config, clusters.n_articles)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary["problem_files"] = corpus.ledger.problems

@@ -9,17 +9,23 @@ reaches the threshold. Pairs are joined into connected components.
 Only the signatures (a small fixed-size array per article) are needed to cluster, so the build
 can compute them where it splits and never hold all bodies at once.
 
+Clustering keeps per article only its content digest (16 bytes) and reads signatures from
+disk; cluster ids and canonical flags are worked out only for the rows in clusters of several
+members (`Clusters`): beyond a few dozen bytes per article in numpy arrays while clustering,
+the parent's memory grows with the duplicates, not with the corpus.
+
 The cluster id is the id of the cluster's first member in corpus order (dump id, then
 position), so it does not depend on how the work was spread over processes (an incremental
-build keeps the ids of the clusters it already had: see `stable_cluster_ids`); the canonical
+build keeps the ids of the clusters it already had: see `resolve_clusters`); the canonical
 member is the longest body (the most complete telling), then the page's main article, then the
 smallest id.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -68,6 +74,7 @@ class DedupeConfig:
 
 
 ROWS_PER_SLICE = 1 << 14  # signature rows read from a signature table or file at a time
+ROWS_READ_TOGETHER = 8  # wanted rows of a signature file this close are read in one call
 _PIECE_CHARS = 1 << 20  # words are hashed in pieces of text of at most this many characters
 _BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
 _BASE_INVERSE = pow(_BASE, -1, 1 << 64)
@@ -342,26 +349,49 @@ def near_duplicate_pairs(
 
 
 class SignatureFile:
-    """A signature table kept in a file (`num_perm` uint32 a row), read on demand: each read
-    maps the file, copies the rows asked for and unmaps it, so the file's pages never stay in
-    the process's resident memory (a memory map that stays open counts every page it read)."""
+    """A signature table kept in a file (`num_perm` uint32 a row), read on demand with `pread`
+    into fresh arrays. Not a memory map: reading scattered rows of a map makes the kernel map
+    large parts of the file around each one (on this machine 1,024 random rows mapped 120 MB of a
+    138 MB file), and mapped pages count as the process's memory for as long as it is open."""
 
     def __init__(self, path: Path, num_perm: int) -> None:
         self.path, self.num_perm = Path(path), num_perm
-        row_bytes = num_perm * np.dtype(np.uint32).itemsize
+        self.row_bytes = num_perm * np.dtype(np.uint32).itemsize
         size = self.path.stat().st_size
-        if size % row_bytes:
+        if size % self.row_bytes:
             raise ValueError(f"{self.path}: {size} bytes is not a whole number of signatures")
-        self.rows = size // row_bytes
+        self.rows = size // self.row_bytes
 
     def __len__(self) -> int:
         return self.rows
 
     def __getitem__(self, index: np.ndarray | slice) -> np.ndarray:
-        if not self.rows:
-            return np.zeros((0, self.num_perm), dtype=np.uint32)[index]
-        table = np.memmap(self.path, dtype=np.uint32, mode="r", shape=(self.rows, self.num_perm))
-        return np.array(table[index])  # a copy: the map closes when `table` goes
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.rows)
+            with self.path.open("rb") as file:
+                return self._read(file.fileno(), start, max(stop, start))[::step]
+        wanted, inverse = np.unique(np.asarray(index, dtype=np.int64), return_inverse=True)
+        if len(wanted) and not 0 <= wanted[0] <= wanted[-1] < self.rows:
+            raise IndexError(f"{self.path}: rows {wanted[0]}..{wanted[-1]} of {self.rows}")
+        # Rows close together are read in one call (most pairs' first rows are), others alone.
+        breaks = np.flatnonzero(np.diff(wanted) > ROWS_READ_TOGETHER) + 1
+        found = [np.zeros((0, self.num_perm), dtype=np.uint32)]
+        with self.path.open("rb") as file:
+            for run in np.split(wanted, breaks) if len(wanted) else []:
+                block = self._read(file.fileno(), int(run[0]), int(run[-1]) + 1)
+                found.append(block[run - run[0]])
+        return np.concatenate(found)[inverse.reshape(-1)]
+
+    def _read(self, fd: int, start: int, stop: int) -> np.ndarray:
+        """Rows start .. stop, read into a new array (a read may return less than asked)."""
+        data = bytearray((stop - start) * self.row_bytes)
+        view, done = memoryview(data), 0
+        while done < len(data):
+            got = os.preadv(fd, [view[done:]], start * self.row_bytes + done)
+            if not got:
+                raise ValueError(f"{self.path}: shorter than its {self.rows} signatures")
+            done += got
+        return np.frombuffer(data, dtype=np.uint32).reshape(-1, self.num_perm)
 
 
 class _Rows:
@@ -374,16 +404,27 @@ class _Rows:
         return self.sigs[self.subset[index]]
 
 
-def exact_duplicate_pairs(content_hashes: list[str] | pl.Series) -> np.ndarray:
-    """(first row, row) for every row whose content hash an earlier row already has."""
-    shared = (
-        pl.DataFrame({"hash": content_hashes}, schema={"hash": pl.String})
-        .with_row_index("row")
-        .filter(pl.col("hash").is_duplicated())  # few rows: group only those
-        .with_columns(pl.col("row").min().over("hash").alias("first"))
-        .filter(pl.col("row") != pl.col("first"))
-    )
-    return shared.select("first", "row").to_numpy().astype(np.int64).reshape(-1, 2)
+def content_digests(content_hashes: Sequence[str] | pl.Series) -> np.ndarray:
+    """The first 128 bits of each hex SHA-256 content hash, as two uint64 columns: 16 bytes an
+    article instead of a 64-character string, and as good as the whole hash at telling texts
+    apart (a chance collision needs about 2**64 articles)."""
+    hashes = content_hashes.to_list() if isinstance(content_hashes, pl.Series) else content_hashes
+    joined = "".join(hashes)
+    if len(joined) != 64 * len(hashes):
+        raise ValueError("content hashes must be SHA-256 hex digests (64 characters each)")
+    words = np.frombuffer(bytes.fromhex(joined), dtype=">u8").reshape(-1, 4)
+    return words[:, :2].astype(np.uint64)
+
+
+def exact_duplicate_pairs(digests: np.ndarray) -> np.ndarray:
+    """(first row, row) for every row whose content digest an earlier row already has."""
+    order = np.lexsort((digests[:, 1], digests[:, 0]))  # stable: equal digests by row
+    ordered = digests[order]
+    same = np.zeros(len(order), dtype=bool)  # a row's digest equals the row's before it
+    same[1:] = (ordered[1:] == ordered[:-1]).all(axis=1)
+    first = order[np.flatnonzero(~same)[np.cumsum(~same) - 1]]  # each run's first row
+    pairs = np.stack([first[same], order[same]], axis=1).astype(np.int64)
+    return pairs[np.argsort(pairs[:, 1])]
 
 
 def components(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -411,91 +452,147 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
 
 
 def cluster_roots(
-    content_hashes: list[str] | pl.Series, sigs: np.ndarray | SignatureFile, config: DedupeConfig
+    digests: np.ndarray, sigs: np.ndarray | SignatureFile, config: DedupeConfig
 ) -> np.ndarray:
     """For every row, the first row (in corpus order) of its cluster: rows sharing a content
-    hash, or linked by a chain of near-duplicate pairs."""
-    exact = exact_duplicate_pairs(content_hashes)
+    digest (`content_digests`), or linked by a chain of near-duplicate pairs."""
+    exact = exact_duplicate_pairs(digests)
     # Near-duplicate search runs on one member (the first) per content hash.
-    duplicate = np.zeros(len(content_hashes), dtype=bool)
+    duplicate = np.zeros(len(digests), dtype=bool)
     duplicate[exact[:, 1]] = True
     rows = np.flatnonzero(~duplicate)
     near = rows[near_duplicate_pairs(sigs, config, rows)].reshape(-1, 2)
-    return components(len(content_hashes), np.concatenate([exact, near]))
+    return components(len(digests), np.concatenate([exact, near]))
 
 
-def stable_cluster_ids(
-    ids: list[str] | pl.Series, roots: np.ndarray, previous: list[str] | pl.Series | None = None
-) -> tuple[pl.Series, int]:
-    """Cluster ids from roots, and how many clusters of an earlier build were kept apart.
+def clustered_rows(roots: np.ndarray) -> np.ndarray:
+    """The rows (ascending) in clusters of several members: the only ones whose cluster id and
+    canonical flag take working out. Every other row is a cluster of its own."""
+    sizes = np.bincount(roots, minlength=len(roots))
+    return np.flatnonzero(sizes[roots] > 1)
 
-    Without `previous`, a row's cluster id is its root's id. With the cluster ids of the first
-    rows from an earlier build (an incremental build appends rows), those rows keep their ids
-    and a new row joins the cluster of its root; so a new article that links two old clusters
-    joins the first one and the other keeps its id (counted in the second value).
+
+# What resolving clusters needs of each clustered row; an incremental build adds the earlier
+# build's cluster id and canonical flag of its rows (null and False for new rows).
+CLUSTERED_FACTS = {
+    "row": pl.Int64,
+    "article_id": pl.String,
+    "role": pl.String,
+    "n_words": pl.Int64,
+    "previous_cluster": pl.String,
+    "was_canonical": pl.Boolean,
+}
+
+
+@dataclass
+class Clusters:
+    """The near-duplicate clusters of `n_articles` rows, held for the rows in clusters of
+    several members only (`members`: row, article_id, near_dup_cluster, is_canonical, by row).
+    Every other article is a cluster of its own, named after it, and canonical."""
+
+    n_articles: int
+    members: pl.DataFrame
+    kept_apart: int = 0  # clusters of an earlier build that new articles link to another
+
+    def columns(self, offset: int, article_ids: pl.Series) -> pl.DataFrame:
+        """near_dup_cluster and is_canonical of rows offset .. offset + len(article_ids),
+        whose ids are given."""
+        rows = self.members["row"]
+        low, high = rows.search_sorted(offset), rows.search_sorted(offset + len(article_ids))
+        here = self.members.slice(low, high - low)
+        at = here["row"] - offset
+        return pl.DataFrame(
+            {
+                "near_dup_cluster": article_ids.cast(pl.String)
+                .clone()
+                .scatter(at, here["near_dup_cluster"]),
+                "is_canonical": pl.repeat(
+                    True, len(article_ids), dtype=pl.Boolean, eager=True
+                ).scatter(at, here["is_canonical"]),
+            }
+        )
+
+    def mark(self, articles: pl.DataFrame) -> pl.DataFrame:
+        """A whole table of the corpus's articles, with the two cluster columns added."""
+        return articles.with_columns(self.columns(0, articles["article_id"]))
+
+    @property
+    def n_canonical(self) -> int:
+        return self.n_articles - int((~self.members["is_canonical"]).sum())
+
+    @property
+    def n_clusters(self) -> int:
+        return self.n_articles - self.members.height + self.members["near_dup_cluster"].n_unique()
+
+    def with_several_members(self) -> pl.DataFrame:
+        """near_dup_cluster and its article ids (sorted), per cluster of several members."""
+        return (
+            self.members.filter(pl.col("near_dup_cluster").is_duplicated())
+            .group_by("near_dup_cluster")
+            .agg(pl.col("article_id").sort())
+            .sort("near_dup_cluster")
+        )
+
+
+def resolve_clusters(roots: np.ndarray, facts: pl.DataFrame, known: int = 0) -> Clusters:
+    """Cluster ids and canonical members from roots (`cluster_roots`) and the CLUSTERED_FACTS of
+    the clustered rows (`clustered_rows`; columns an incremental build adds may be left out).
+
+    A row's cluster id is its root's article id. An incremental build appends rows to `known`
+    earlier ones: those keep their cluster ids, and a new row takes its root's (the earlier
+    build's cluster id when the root is an earlier row); so a new article that links two
+    earlier clusters joins the first one and the other keeps its id (`kept_apart`).
+
+    The canonical member is the longest body (the most complete telling), then the page's main
+    article, then the smallest id; an earlier build's canonical member stays canonical, so
+    labels made on it stay in the release.
     """
-    ids = pl.Series("id", ids, dtype=pl.String)
-    known = 0 if previous is None else len(previous)
-    if not known:
-        return ids.gather(roots).alias("near_dup_cluster"), 0
-    old = pl.Series("id", previous, dtype=pl.String)
-    # Earlier rows keep their own cluster ids; a new row takes its root's: the earlier build's
-    # cluster id when the root is an earlier row, else the root's article id.
-    source = np.where(roots < known, roots, known + roots)
-    source[:known] = np.arange(known)
+    facts = (
+        facts.with_columns(
+            [
+                pl.lit(None, dtype).alias(name)
+                for name, dtype in CLUSTERED_FACTS.items()
+                if name not in facts.columns
+            ]
+        )
+        .select([pl.col(name).cast(dtype) for name, dtype in CLUSTERED_FACTS.items()])
+        .with_columns(pl.col("was_canonical").fill_null(False))
+    )
+    rows = facts["row"].to_numpy()
+    root_at = np.searchsorted(rows, roots[rows])  # a root is a row of its own cluster
+    own = facts.select(pl.coalesce("previous_cluster", "article_id"))[:, 0]
+    named = facts.with_columns(
+        pl.Series("root", roots[rows], dtype=pl.Int64),
+        pl.when(pl.col("row") < known)
+        .then(own)
+        .otherwise(own.gather(root_at))
+        .alias("near_dup_cluster"),
+    )
     kept_apart = (
-        pl.DataFrame({"root": roots[:known], "old": old})
+        named.filter(pl.col("row") < known)
         .group_by("root")
-        .agg(pl.col("old").n_unique() - 1)["old"]
+        .agg(pl.col("previous_cluster").n_unique() - 1)["previous_cluster"]
         .sum()
     )
-    return pl.concat([old, ids]).gather(source).alias("near_dup_cluster"), int(kept_apart)
-
-
-def cluster(
-    ids: list[str],
-    content_hashes: list[str],
-    sigs: np.ndarray | SignatureFile,
-    config: DedupeConfig,
-) -> list[str]:
-    """Cluster id of every row: the id of its cluster's first row."""
-    return stable_cluster_ids(ids, cluster_roots(content_hashes, sigs, config))[0].to_list()
-
-
-def mark_clusters(
-    articles: pl.DataFrame,
-    cluster_ids: list[str] | pl.Series,
-    canonical_before: list[bool] | pl.Series | None = None,
-) -> pl.DataFrame:
-    """Add `near_dup_cluster` and `is_canonical` (longest body, then main, then smallest id);
-    rows keep their order. `canonical_before` (the first rows' flags from an earlier build)
-    keeps an earlier canonical member canonical, so labels made on it stay in the release."""
-    known = 0 if canonical_before is None else len(canonical_before)
-    before = pl.concat(
-        [
-            pl.Series([] if canonical_before is None else canonical_before, dtype=pl.Boolean),
-            pl.repeat(False, articles.height - known, dtype=pl.Boolean, eager=True),
-        ]
-    )
-    marked = articles.with_columns(pl.Series("near_dup_cluster", cluster_ids, dtype=pl.String))
-    # Only clusters of several members need ranking: a singleton is its own canonical member.
     passed_over = (
-        marked.with_columns(before.alias("_before"))
-        .with_row_index("_row")
+        named.with_row_index("_at")
         .filter(pl.col("near_dup_cluster").is_duplicated())
         .sort(
             [
                 pl.col("near_dup_cluster"),
-                pl.col("_before"),
+                pl.col("was_canonical"),
                 pl.col("n_words"),
                 pl.col("role") != "main",
                 pl.col("article_id"),
             ],
             descending=[False, True, True, False, False],
         )
-        .filter(pl.int_range(pl.len()).over("near_dup_cluster") > 0)["_row"]
+        .filter(pl.int_range(pl.len()).over("near_dup_cluster") > 0)["_at"]
         .to_numpy()
     )
-    canonical = np.ones(marked.height, dtype=bool)
+    canonical = np.ones(named.height, dtype=bool)
     canonical[passed_over] = False
-    return marked.with_columns(pl.Series("is_canonical", canonical, dtype=pl.Boolean))
+    members = named.select(
+        "row", "article_id", "near_dup_cluster", pl.Series("is_canonical", canonical)
+    )
+    return Clusters(len(roots), members, int(kept_apart or 0))

@@ -7,7 +7,7 @@ one machine.
   MinHash band keys are grouped by the engine, and each bucket's candidate pairs are verified
   where the bucket lands (`bucket_pairs`, `similar`). The verified pairs are few, so their
   connected components are found on the driver (`components`), as are cluster ids and canonical
-  members (`stable_cluster_ids`, `mark_clusters`).
+  members (`resolve_clusters`).
 - Output: `articles/` and `dumps/` are parquet files partitioned by the engine; quarantine,
   report.json and report.md are written as by a local build.
 
@@ -35,14 +35,15 @@ import pyarrow as pa
 
 from .build import BuildResult, Inputs, plan_inputs, split_chunk, write_outputs
 from .dedupe import (
+    Clusters,
     DedupeConfig,
     band_keys,
     bucket_pairs,
+    clustered_rows,
     components,
     lsh_bands,
-    mark_clusters,
+    resolve_clusters,
     similar,
-    stable_cluster_ids,
     unique_pairs,
 )
 from .read import ManifestEntry, dump_id_of
@@ -232,7 +233,7 @@ def build_on_ray(
         articles = split.map_batches(
             _table_of, batch_format="pyarrow", batch_size=1, fn_kwargs={"column": "articles"}
         ).materialize()
-        marked = _clusters(articles, config, settings)
+        marked, clusters = _clusters(articles, config, settings)
         marked_ref = ray.put(marked.select(["article_id", "near_dup_cluster", "is_canonical"]))
         for name, dataset in (
             (
@@ -251,7 +252,7 @@ def build_on_ray(
             dataset.write_parquet(str(work / name))
             shutil.rmtree(out_dir / name, ignore_errors=True)
             os.replace(work / name, out_dir / name)
-        summary = write_outputs(out_dir, ledger, quarantine, marked, inputs, config)
+        summary = write_outputs(out_dir, ledger, quarantine, clusters, inputs, config)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary["problem_files"] = ledger.problems
@@ -282,8 +283,8 @@ def _split(inputs: Inputs, settings: dict):
     )
 
 
-def _clusters(articles, config: DedupeConfig, settings: dict) -> pl.DataFrame:
-    """Cluster ids and canonical flags of every article, in corpus order."""
+def _clusters(articles, config: DedupeConfig, settings: dict) -> tuple[pl.DataFrame, Clusters]:
+    """Cluster ids and canonical flags of every article, in corpus order, and the clusters."""
     import ray
 
     facts = (
@@ -326,7 +327,8 @@ def _clusters(articles, config: DedupeConfig, settings: dict) -> pl.DataFrame:
     )
     pairs = unique_pairs(np.searchsorted(keys, np.concatenate([exact, near])))
     roots = components(len(keys), pairs)
-    ids, _ = stable_cluster_ids(facts["article_id"], roots)
-    marked = mark_clusters(facts.drop("key"), ids)
+    rows = clustered_rows(roots)
+    clusters = resolve_clusters(roots, facts.drop("key")[rows].with_columns(row=pl.Series(rows)))
+    marked = clusters.mark(facts.drop("key"))
     DEDUPE_COLUMNS.validate(marked.select(list(DEDUPE_COLUMNS.columns)), lazy=True)
-    return marked
+    return marked, clusters

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from .dedupe import Clusters
 from .split import ARTICLE, BOILERPLATE, METADATA, QUARANTINE, Piece
 
 CATEGORIES = (ARTICLE, METADATA, BOILERPLATE, QUARANTINE, "whitespace")
@@ -143,7 +144,7 @@ def _is_flagged(entry: dict) -> bool:
 
 def build_report(
     ledger: DumpLedger,
-    articles: pl.DataFrame,
+    clusters: Clusters,
     quarantine: pl.DataFrame,
     settings: dict,
     warnings: list[str],
@@ -167,24 +168,19 @@ def build_report(
         "chars_by_category": {c: ledger.chars[c] for c in CATEGORIES},
         "boilerplate_chars_by_rule": dict(sorted(ledger.rules.items())),
         "quarantined_chars_by_reason": dict(sorted(ledger.reasons.items())),
-        "articles_kept": articles.height,
-        "articles_canonical": int(articles["is_canonical"].sum()) if articles.height else 0,
+        "articles_kept": clusters.n_articles,
+        "articles_canonical": clusters.n_canonical,
         "quarantine_rows": quarantine.height,
     }
-    clusters = (
-        articles.filter(pl.col("near_dup_cluster").is_duplicated())
-        .group_by("near_dup_cluster")
-        .agg(pl.col("article_id").sort())
-        .sort("near_dup_cluster")
-    )
-    totals["near_dup_clusters"] = articles["near_dup_cluster"].n_unique() if articles.height else 0
-    totals["near_dup_clusters_with_several_members"] = clusters.height
+    several = clusters.with_several_members()
+    totals["near_dup_clusters"] = clusters.n_clusters
+    totals["near_dup_clusters_with_several_members"] = several.height
     return {
         "settings": settings,
         "totals": totals,
         "near_duplicate_clusters": [
             {"cluster": row["near_dup_cluster"], "members": row["article_id"]}
-            for row in clusters.iter_rows(named=True)
+            for row in several.iter_rows(named=True)
         ],
         "warnings": sorted(warnings),
     }

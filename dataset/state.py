@@ -3,7 +3,7 @@
 Beside its outputs a build writes `state/`: the MinHash signature of every article (in
 articles.parquet order, `num_perm` uint32 each) and `build.json` with the near-duplicate
 settings. An incremental build reads those, the previous report's per-dump entries and the
-previous articles' ids, hashes and clusters, splits only the dumps it has not seen, and
+previous articles' content digests, splits only the dumps it has not seen, and
 clusters the new articles against all signatures without reading any old text again.
 """
 
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import polars as pl
+import pyarrow.parquet as pq
 
-from .dedupe import DedupeConfig
+from .dedupe import DedupeConfig, content_digests
 from .report import DumpAccount, account_from_dict
 
 STATE_DIR = "state"
@@ -36,9 +36,11 @@ class PreviousBuild:
 
     out_dir: Path
     accounts: list[DumpAccount]  # report entries, in build order
-    # article_id, content_sha256, role, n_words, near_dup_cluster, is_canonical of every
-    # article, in articles.parquet order
-    facts: pl.DataFrame
+    digests: np.ndarray  # content digest of every article, in articles.parquet order
+
+    @property
+    def n_articles(self) -> int:
+        return len(self.digests)
 
     @property
     def signatures(self) -> Path:
@@ -77,26 +79,23 @@ def load_previous(out_dir: Path, config: DedupeConfig) -> PreviousBuild | None:
             f"{out_dir} was built with {settings}, this build asks for {wanted}; near-duplicate "
             "settings must match to add to a build: build again without --incremental"
         )
-    table = pl.read_parquet(
-        articles,
-        columns=[
-            "article_id",
-            "content_sha256",
-            "role",
-            "n_words",
-            "near_dup_cluster",
-            "is_canonical",
-        ],
+    file = pq.ParquetFile(articles)
+    digests = np.concatenate(
+        [np.zeros((0, 2), dtype=np.uint64)]
+        + [
+            content_digests(file.read_row_group(group, columns=["content_sha256"])[0].to_pylist())
+            for group in range(file.num_row_groups)
+        ]
     )
-    expected = table.height * config.num_perm * 4
+    expected = len(digests) * config.num_perm * 4
     size = (out_dir / STATE_DIR / SIGNATURES).stat().st_size
     if size != expected:
         raise StateError(
             f"{out_dir}/{STATE_DIR}/{SIGNATURES} holds {size} bytes, {expected} expected for "
-            f"{table.height} articles; build again without --incremental"
+            f"{len(digests)} articles; build again without --incremental"
         )
     report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
-    return PreviousBuild(out_dir, [account_from_dict(entry) for entry in report["dumps"]], table)
+    return PreviousBuild(out_dir, [account_from_dict(entry) for entry in report["dumps"]], digests)
 
 
 def write_state(out_dir: Path, signatures: Path, config: DedupeConfig, n_articles: int) -> None:
