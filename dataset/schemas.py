@@ -110,8 +110,11 @@ DEDUPE_COLUMNS = pa.DataFrameSchema(
     strict=True,
     ordered=True,
 )
-"""What deduplication adds to the articles, checked over the whole corpus at once: ids unique
-across chunks, one canonical article per cluster."""
+"""What deduplication adds to the articles, with one canonical article per cluster. A local build
+checks it on the articles in clusters of several members, the only ones whose two columns it
+works out (every other article is a cluster of its own, named after it, and canonical); their
+ids are unique across chunks because dump ids are (`plan_inputs` keeps one file per id) and an
+article id is its dump's id and position. The ray engine checks it over the whole corpus."""
 
 DEDUPED_ARTICLE = ARTICLE.add_columns(
     {name: DEDUPE_COLUMNS.columns[name] for name in ("near_dup_cluster", "is_canonical")}
