@@ -457,9 +457,7 @@ class _Corpus:
                         .with_columns(pl.Series("row", rows[low:high]))
                     )
                 offset += size
-        return pl.concat(found, how="diagonal_relaxed").select(
-            [pl.col(name).cast(dtype) for name, dtype in CLUSTERED_FACTS.items()]
-        )
+        return pl.concat(found, how="diagonal_relaxed")  # resolve_clusters orders and casts
 
 
 def _batches(path: Path) -> Iterator[pa.Table]:

@@ -327,8 +327,9 @@ def _clusters(articles, config: DedupeConfig, settings: dict) -> tuple[pl.DataFr
     )
     pairs = unique_pairs(np.searchsorted(keys, np.concatenate([exact, near])))
     roots = components(len(keys), pairs)
+    facts = facts.drop("key")
     rows = clustered_rows(roots)
-    clusters = resolve_clusters(roots, facts.drop("key")[rows].with_columns(row=pl.Series(rows)))
-    marked = clusters.mark(facts.drop("key"))
+    clusters = resolve_clusters(roots, facts[rows].with_columns(row=pl.Series(rows)))
+    marked = clusters.mark(facts)
     DEDUPE_COLUMNS.validate(marked.select(list(DEDUPE_COLUMNS.columns)), lazy=True)
     return marked, clusters
