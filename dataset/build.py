@@ -45,6 +45,7 @@ from .dedupe import (
 )
 from .language import detect_languages
 from .read import (
+    DUMP_FILES,
     ManifestEntry,
     ReadError,
     ReadFailure,
@@ -164,7 +165,7 @@ class _Chunk:
     """A worker's task: consecutive dumps in corpus order, and where to write their parts."""
 
     index: int
-    dumps: list[tuple[Path, ManifestEntry | None]]
+    dumps: list[tuple[str, ManifestEntry | None]]  # relative path, manifest entry
     raw_dir: Path
     parts: Path
     config: DedupeConfig
@@ -181,8 +182,8 @@ class _ChunkResult:
     signatures: np.ndarray
 
 
-def _process(path: Path, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome:
-    rel = path.relative_to(raw_dir).as_posix()
+def _process(rel: str, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome:
+    path = raw_dir / rel
     try:
         raw = read_dump(path, raw_dir)
     except (ReadError, OSError) as exc:
@@ -245,11 +246,12 @@ class ChunkTables:
 
 
 def split_chunk(
-    dumps: list[tuple[Path, ManifestEntry | None]], raw_dir: Path, config: DedupeConfig
+    dumps: list[tuple[str, ManifestEntry | None]], raw_dir: Path, config: DedupeConfig
 ) -> ChunkTables:
-    """Read and split dumps, validate their tables, detect languages, compute signatures: the
-    stage every engine runs on its share of the dumps."""
-    outcomes = [_process(path, raw_dir, entry) for path, entry in dumps]
+    """Read and split dumps (paths relative to raw_dir, with their manifest entries), validate
+    their tables, detect languages, compute signatures: the stage every engine runs on its share
+    of the dumps."""
+    outcomes = [_process(rel, raw_dir, entry) for rel, entry in dumps]
     by_dump = {o.account.dump_id: o.account for o in outcomes}
     quarantine = [row for o in outcomes for row in o.quarantine]
     raw = RAW_DUMP.validate(
@@ -473,17 +475,10 @@ def chunk_size(n_dumps: int, workers: int) -> int:
     return min(high, max(low, n_dumps // (max(workers, 1) * CHUNKS_PER_WORKER)))
 
 
-def _chunks(
-    dumps: list[tuple[Path, ManifestEntry | None]],
-    raw_dir: Path,
-    parts: Path,
-    config: DedupeConfig,
-    size: int,
-) -> list[_Chunk]:
-    return [
-        _Chunk(index, dumps[start : start + size], raw_dir, parts, config)
-        for index, start in enumerate(range(0, len(dumps), size))
-    ]
+def _chunks(inputs: Inputs, parts: Path, config: DedupeConfig, size: int) -> Iterator[_Chunk]:
+    """Worker tasks in corpus order, made as the workers ask for them."""
+    for index, start in enumerate(range(0, inputs.n_dumps, size)):
+        yield _Chunk(index, inputs.with_entries(start, size), inputs.raw_dir, parts, config)
 
 
 @dataclass
@@ -492,20 +487,22 @@ class Inputs:
 
     raw_dir: Path
     manifest: Path | None
-    paths: list[Path]
-    rels: dict[Path, str]
+    dumps: pl.DataFrame  # DUMP_FILES, in corpus order
     entries: dict[str, ManifestEntry]
     skipped: list[ReadFailure]  # not dumps
     clashes: list[ReadFailure]  # a dump id already taken
     warnings: list[str]
-    known: dict[str, str]  # files an earlier build accounted for: path -> dump id
 
-    def dumps(self) -> list[tuple[Path, ManifestEntry | None]]:
-        """Each dump with its manifest entry (by relative path, or else by file name)."""
-        return [
-            (path, self.entries.get(self.rels[path]) or self.entries.get(path.name))
-            for path in self.paths
-        ]
+    @property
+    def n_dumps(self) -> int:
+        return self.dumps.height
+
+    def with_entries(self, start: int, length: int) -> list[tuple[str, ManifestEntry | None]]:
+        """Dumps start .. start + length: each relative path with its manifest entry (by
+        relative path, or else by file name)."""
+        rels = self.dumps["path"].slice(start, length).to_list()
+        entry = self.entries.get
+        return [(rel, entry(rel) or entry(rel.split("/")[-1])) for rel in rels]
 
     def unread_rows(self) -> list[dict]:
         return [failure_row(f) for f in self.skipped + self.clashes]
@@ -515,14 +512,6 @@ class Inputs:
             self.clashes, "quarantined", self.raw_dir
         )
 
-    def unused_manifest_entries(self) -> list[str]:
-        used = set(self.rels.values()) | {p.name for p in self.paths}
-        used |= {Path(p).name for p in self.known} | set(self.known)
-        return [
-            f"manifest names {name!r}, which is not among the dumps"
-            for name in sorted(set(self.entries) - used)
-        ]
-
 
 def plan_inputs(
     raw_dir: Path | None, manifest: Path | None, previous: PreviousBuild | None = None
@@ -530,22 +519,30 @@ def plan_inputs(
     """Find the dumps under raw_dir (default: the shipped ones), read the manifest, leave out
     what an earlier build already accounted for, and put the rest in corpus order."""
     raw_dir = Path(raw_dir) if raw_dir else shipped_raw_dir()
-    paths, skipped = discover(raw_dir)
+    # Corpus order: by dump id, so article ids and cluster ids do not depend on folder layout
+    # (an incremental build's new dumps come after the earlier ones).
+    dumps, skipped = discover(raw_dir)
     entries: dict[str, ManifestEntry] = {}
     warnings: list[str] = []
     if manifest is not None:
         entries, warnings = read_manifest(Path(manifest))
-    known = previous.paths if previous else {}
-    rels = {path: path.relative_to(raw_dir).as_posix() for path in paths}
+    earlier = previous.files() if previous else pl.DataFrame(schema=DUMP_FILES)
     if previous:
-        warnings += _changed_since(previous, paths, rels)
-        paths = [p for p in paths if rels[p] not in known]
-        skipped = [f for f in skipped if f.path not in known]
-    # Corpus order: by dump id, so article ids and cluster ids do not depend on folder layout
-    # (an incremental build's new dumps come after the earlier ones).
-    paths.sort(key=lambda p: (dump_id_of(p), rels[p]))
-    paths, clashes = _unique_dump_ids(paths, rels, {d: p for p, d in known.items()})
-    return Inputs(raw_dir, manifest, paths, rels, entries, skipped, clashes, warnings, known)
+        warnings += _changed_since(previous, raw_dir, dumps)
+        dumps = dumps.filter(~pl.col("path").is_in(earlier["path"].implode()))
+        accounted = set(earlier["path"])
+        skipped = [f for f in skipped if f.path not in accounted]
+    warnings += _unused_manifest_entries(entries, pl.concat([dumps["path"], earlier["path"]]))
+    dumps, clashes = _unique_dump_ids(dumps, earlier)
+    return Inputs(raw_dir, manifest, dumps, entries, skipped, clashes, warnings)
+
+
+def _unused_manifest_entries(entries: dict[str, ManifestEntry], used: pl.Series) -> list[str]:
+    """Warnings for manifest rows that name no dump (by relative path or by file name)."""
+    named = pl.Series(sorted(entries), dtype=pl.String)
+    file_names = used.str.split("/").list.last()
+    unused = named.filter(~named.is_in(used.implode()) & ~named.is_in(file_names.implode()))
+    return [f"manifest names {name!r}, which is not among the dumps" for name in unused]
 
 
 def write_outputs(
@@ -572,7 +569,7 @@ def write_outputs(
         "near_duplicate_shingle_words": config.shingle,
         "minhash_permutations": config.num_perm,
     }
-    warnings = inputs.warnings + inputs.unused_manifest_entries() + list(warnings or [])
+    warnings = inputs.warnings + list(warnings or [])
     summary = build_report(ledger, clusters, quarantine, settings, warnings)
     write_report(summary, ledger, out_dir)
     return summary
@@ -612,9 +609,9 @@ def build(
         corpus.quarantine += inputs.unread_rows()
         for unread in inputs.unread_accounts():
             corpus.ledger.add(unread)
-        size = chunk_size(len(inputs.paths), workers)
-        chunks = _chunks(inputs.dumps(), inputs.raw_dir, corpus.parts, config, size)
-        for result in _run(chunks, len(inputs.paths), workers, progress):
+        size = chunk_size(inputs.n_dumps, workers)
+        chunks = _chunks(inputs, corpus.parts, config, size)
+        for result in _run(chunks, inputs.n_dumps, workers, progress):
             corpus.add(result)
         clusters = corpus.finish(out_dir)
         corpus.ledger.close()
@@ -634,15 +631,16 @@ def build(
     return BuildResult(out_dir, summary)
 
 
-def _changed_since(previous: PreviousBuild, paths: list[Path], rels: dict[Path, str]) -> list[str]:
+def _changed_since(previous: PreviousBuild, raw_dir: Path, dumps: pl.DataFrame) -> list[str]:
     """Warnings for dumps an earlier build read whose size has changed since: an incremental
     build keeps what it built from them."""
     sizes = {a.path: a.n_bytes for a in previous.accounts}
-    changed = [rels[p] for p in paths if rels[p] in sizes and p.stat().st_size != sizes[rels[p]]]
+    read_before = dumps.filter(pl.col("path").is_in(pl.Series(list(sizes)).implode()))["path"]
     return [
         f"{rel} changed since the earlier build and was not read again; build without "
         "--incremental to use its new text"
-        for rel in changed
+        for rel in read_before
+        if (raw_dir / rel).stat().st_size != sizes[rel]
     ]
 
 
@@ -660,29 +658,25 @@ def _unread(failures: list[ReadFailure], status: str, raw_dir: Path) -> list[Dum
 
 
 def _unique_dump_ids(
-    paths: list[Path], rels: dict[Path, str], taken: dict[str, str] | None = None
-) -> tuple[list[Path], list[ReadFailure]]:
+    dumps: pl.DataFrame, earlier: pl.DataFrame
+) -> tuple[pl.DataFrame, list[ReadFailure]]:
     """Two files with the same name in different folders would share a dump id: keep the first
-    (or the one an earlier build already used: `taken`, dump id -> path)."""
-    seen: dict[str, str] = dict(taken or {})
-    keep: list[Path] = []
-    clashes: list[ReadFailure] = []
-    for path in paths:
-        rel = rels[path]
-        dump_id = dump_id_of(path)
-        if dump_id in seen:
-            clashes.append(
-                ReadFailure(
-                    dump_id,
-                    rel,
-                    f"{rel}: dump id {dump_id!r} already used by {seen[dump_id]}; "
-                    "rename one of them",
-                )
-            )
-        else:
-            seen[dump_id] = rel
-            keep.append(path)
-    return keep, clashes
+    (or the one an earlier build already used: `earlier`, DUMP_FILES)."""
+    users = pl.concat([earlier.select(*DUMP_FILES), dumps.select(*DUMP_FILES)])
+    first = users["dump_id"].is_first_distinct().slice(earlier.height)
+    clashes = (
+        dumps.filter(~first)
+        .join(users.unique("dump_id", keep="first"), on="dump_id", suffix="_first")
+        .sort("dump_id", "path")
+    )
+    return dumps.filter(first), [
+        ReadFailure(
+            dump_id,
+            rel,
+            f"{rel}: dump id {dump_id!r} already used by {first_rel}; rename one of them",
+        )
+        for rel, dump_id, first_rel in clashes.select("path", "dump_id", "path_first").iter_rows()
+    ]
 
 
 def _run(

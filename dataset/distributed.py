@@ -85,7 +85,7 @@ def _split_batch(batch: pa.Table, raw_dir: str, config: dict) -> pa.Table:
     rows = batch.to_pylist()
     dumps = [
         (
-            Path(row["path"]),
+            row["path"],
             ManifestEntry(row["url"], row["crawled_at"], row["site"]) if row["entry"] else None,
         )
         for row in rows
@@ -265,14 +265,14 @@ def _split(inputs: Inputs, settings: dict):
     items = [
         {
             "index": index,
-            "path": str(path),
-            "dump_id": dump_id_of(path),
+            "path": rel,
+            "dump_id": dump_id_of(rel),
             "entry": entry is not None,
             "url": entry.url if entry else None,
             "crawled_at": entry.crawled_at if entry else None,
             "site": entry.site if entry else None,
         }
-        for index, (path, entry) in enumerate(inputs.dumps())
+        for index, (rel, entry) in enumerate(inputs.with_entries(0, inputs.n_dumps))
     ]
     blocks = max(1, -(-len(items) // BATCH_DUMPS))
     return ray.data.from_items(items, override_num_blocks=blocks).map_batches(

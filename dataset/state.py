@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pyarrow.parquet as pq
 
 from .dedupe import DedupeConfig, content_digests
+from .read import DUMP_FILES
 from .report import DumpAccount, account_from_dict
 
 STATE_DIR = "state"
@@ -46,10 +48,15 @@ class PreviousBuild:
     def signatures(self) -> Path:
         return self.out_dir / STATE_DIR / SIGNATURES
 
-    @property
-    def paths(self) -> dict[str, str]:
-        """Relative path -> dump id of every file the earlier build accounted for."""
-        return {a.path: a.dump_id for a in self.accounts}
+    def files(self) -> pl.DataFrame:
+        """DUMP_FILES of every file the earlier build accounted for, in build order."""
+        return pl.DataFrame(
+            {
+                "path": [a.path for a in self.accounts],
+                "dump_id": [a.dump_id for a in self.accounts],
+            },
+            schema=DUMP_FILES,
+        )
 
 
 def _settings(config: DedupeConfig) -> dict:

@@ -8,12 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
-from istanbul_talks.dataset.build import OUTPUTS, build
+from istanbul_talks.dataset.build import OUTPUTS, build, plan_inputs
 from istanbul_talks.dataset.cli import app
 from istanbul_talks.dataset.read import shipped_raw_dir
-from istanbul_talks.dataset.report import CATEGORIES
+from istanbul_talks.dataset.report import CATEGORIES, DumpAccount
+from istanbul_talks.dataset.state import PreviousBuild
 from typer.testing import CliRunner
 
 from tests.conftest import load_benchmark_module
@@ -323,6 +325,30 @@ def test_same_file_name_in_two_folders_quarantines_the_second(tmp_path):
         "b/page.txt: dump id 'page' already used by a/page.txt; rename one of them"
     ]
     assert result.summary["totals"]["files_quarantined"] == 1
+
+
+def test_plan_keeps_each_dump_id_for_the_file_an_earlier_build_used(tmp_path):
+    """Clashes are worked out against the earlier build's files too, and its files count as
+    named for the manifest."""
+    raw = tmp_path / "raw"
+    for rel in ("b/page.txt", "a/page.txt", "z/page.txt", "c/other.txt"):
+        (raw / rel).parent.mkdir(parents=True, exist_ok=True)
+        (raw / rel).write_text("text")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file,url,crawled_at,site\nz/page.txt,,,\nmissing.txt,,,\nother.txt,,,\n")
+    earlier = PreviousBuild(
+        tmp_path / "out",
+        [DumpAccount("page", "z/page.txt", n_bytes=4)],
+        np.zeros((0, 2), np.uint64),
+    )
+    inputs = plan_inputs(raw, manifest, earlier)
+    assert inputs.dumps.rows() == [("c/other.txt", "other")]
+    assert [entry is not None for _, entry in inputs.with_entries(0, 5)] == [True]
+    assert [c.reason for c in inputs.clashes] == [
+        f"{rel}: dump id 'page' already used by z/page.txt; rename one of them"
+        for rel in ("a/page.txt", "b/page.txt")
+    ]
+    assert inputs.warnings == ["manifest names 'missing.txt', which is not among the dumps"]
 
 
 def test_ingest_benchmark_refuses_counts_that_are_not_positive():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from istanbul_talks.dataset.read import (
@@ -11,6 +12,7 @@ from istanbul_talks.dataset.read import (
     ReadError,
     decode,
     discover,
+    dump_id_of,
     read_dump,
     read_manifest,
     render_html,
@@ -119,9 +121,31 @@ def test_discover_reports_other_files_and_sorts(tmp_path):
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
     (tmp_path / ".DS_Store").write_bytes(b"\x00")
     dumps, skipped = discover(tmp_path)
-    assert [p.relative_to(tmp_path).as_posix() for p in dumps] == ["b.txt", "sub/a.htm"]
-    assert sorted(s.path for s in skipped) == [".DS_Store", "notes.pdf"]
+    # Corpus order: by dump id, then path.
+    assert dumps.rows() == [("sub/a.htm", "a"), ("b.txt", "b")]
+    assert [s.path for s in skipped] == [".DS_Store", "notes.pdf"]
+    assert [s.dump_id for s in skipped] == [".DS_Store", "notes"]
+    assert "unsupported file type .pdf" in skipped[1].reason
     assert all("not a dump" in s.reason for s in skipped)
+
+
+def test_discover_gathers_names_in_batches(tmp_path, monkeypatch):
+    """More files than one batch: every dump found once, in corpus order."""
+    monkeypatch.setattr("istanbul_talks.dataset.read.DISCOVER_BATCH", 3)
+    for folder, name in [("x", "c.txt"), ("y", "A.TXT"), ("x", "b.html.gz"), ("", "d.htm")]:
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / name).write_text("text")
+    (tmp_path / "y" / "e.json").write_text("{}")
+    dumps, skipped = discover(tmp_path)
+    assert dumps["path"].to_list() == ["y/A.TXT", "x/b.html.gz", "x/c.txt", "d.htm"]
+    assert dumps["dump_id"].to_list() == ["A", "b", "c", "d"]
+    assert [s.path for s in skipped] == ["y/e.json"]
+
+
+def test_dump_id_of_takes_relative_strings_and_paths():
+    assert dump_id_of("sub/Story.HTML.gz") == "Story"
+    assert dump_id_of(Path("/raw/sub/story.txt")) == "story"
+    assert dump_id_of("notes.tar.gz") == "notes.tar"  # not a dump suffix: the last one goes
 
 
 def test_discover_missing_folder_names_it(tmp_path):
