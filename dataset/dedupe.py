@@ -348,6 +348,11 @@ def near_duplicate_pairs(
     return similar(pairs, _Rows(sigs, subset), config)
 
 
+def signature_bytes(num_perm: int) -> int:
+    """Bytes of one signature in a signature file (`num_perm` uint32)."""
+    return num_perm * np.dtype(np.uint32).itemsize
+
+
 class SignatureFile:
     """A signature table kept in a file (`num_perm` uint32 a row), read on demand with `pread`
     into fresh arrays. Not a memory map: reading scattered rows of a map makes the kernel map
@@ -356,7 +361,7 @@ class SignatureFile:
 
     def __init__(self, path: Path, num_perm: int) -> None:
         self.path, self.num_perm = Path(path), num_perm
-        self.row_bytes = num_perm * np.dtype(np.uint32).itemsize
+        self.row_bytes = signature_bytes(num_perm)
         size = self.path.stat().st_size
         if size % self.row_bytes:
             raise ValueError(f"{self.path}: {size} bytes is not a whole number of signatures")

@@ -46,7 +46,7 @@ from .dedupe import (
     similar,
     unique_pairs,
 )
-from .read import ManifestEntry, dump_id_of
+from .read import ManifestEntry
 from .report import DumpLedger, account_dict, account_from_dict
 from .schemas import DEDUPE_COLUMNS
 
@@ -266,13 +266,15 @@ def _split(inputs: Inputs, settings: dict):
         {
             "index": index,
             "path": rel,
-            "dump_id": dump_id_of(rel),
+            "dump_id": dump_id,
             "entry": entry is not None,
             "url": entry.url if entry else None,
             "crawled_at": entry.crawled_at if entry else None,
             "site": entry.site if entry else None,
         }
-        for index, (rel, entry) in enumerate(inputs.with_entries(0, inputs.n_dumps))
+        for index, (dump_id, (rel, entry)) in enumerate(
+            zip(inputs.dumps["dump_id"], inputs.with_entries(0, inputs.n_dumps), strict=True)
+        )
     ]
     blocks = max(1, -(-len(items) // BATCH_DUMPS))
     return ray.data.from_items(items, override_num_blocks=blocks).map_batches(

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
-from .dedupe import DedupeConfig, content_digests
+from .dedupe import DedupeConfig, content_digests, signature_bytes
 from .read import DUMP_FILES
 from .report import DumpAccount, account_from_dict
 
@@ -94,7 +94,7 @@ def load_previous(out_dir: Path, config: DedupeConfig) -> PreviousBuild | None:
             for group in range(file.num_row_groups)
         ]
     )
-    expected = len(digests) * config.num_perm * 4
+    expected = len(digests) * signature_bytes(config.num_perm)
     size = (out_dir / STATE_DIR / SIGNATURES).stat().st_size
     if size != expected:
         raise StateError(
@@ -109,7 +109,7 @@ def write_state(out_dir: Path, signatures: Path, config: DedupeConfig, n_article
     """Move the build's signature file into out_dir/state and record its settings."""
     folder = out_dir / STATE_DIR
     folder.mkdir(exist_ok=True)
-    if signatures.stat().st_size != n_articles * config.num_perm * np.dtype(np.uint32).itemsize:
+    if signatures.stat().st_size != n_articles * signature_bytes(config.num_perm):
         raise StateError(f"signature file {signatures} does not match {n_articles} articles")
     os.replace(signatures, folder / SIGNATURES)
     (folder / STATE_FILE).write_text(
