@@ -59,7 +59,13 @@ MIN_TITLE_OVERLAP = 0.3
 # A caption or standfirst is one paragraph of at most this many words; more is an article's body.
 MAX_STANDFIRST_WORDS = 60
 MAX_QUESTION_TITLE_WORDS = 20
-BYLINE_WORDS = ("by ", "par ", "por ", "von ", "di ", "door ", "av ")
+# A byline is one of these words, then a name: up to MAX_BYLINE_NAME_WORDS words from a capital
+# letter to the first comma, bar or spaced dash ("By Ana Ruiz, Reuters", "Por María García |
+# Madrid"). Headlines open with the same words: "Por qué...", "Von der Leyen says...", "By 2030,
+# ...", "By the numbers".
+BYLINE_WORDS = frozenset({"by", "par", "por", "von", "di", "door", "av"})
+MAX_BYLINE_NAME_WORDS = 6
+BYLINE_NAME_END = re.compile(r"\s*[,|·•/]|\s[-–—]\s")
 CLOCK_IN_LINE = re.compile(r"\d{1,2}:\d{2}")
 CAPTION_BREAK = re.compile(r"[a-z]{3}\.\s+[A-Z(]")  # "... in San Francisco. (Uber)"
 # A list inside an article: an introducing sentence of this many words ending in ":", then items
@@ -661,12 +667,21 @@ def _is_byline_time_dateline_or_caption(text: str) -> bool:
     """String tests first, a regex only where they leave a doubt: this runs on every line near
     every article's body."""
     return (
-        text[:6].casefold().startswith(BYLINE_WORDS)
+        _is_byline(text)
         or text[0] in "®©("
         or text.endswith(("—", "–", "-"))
         or (":" in text and CLOCK_IN_LINE.search(text) is not None)
         or (". " in text and CAPTION_BREAK.search(text) is not None)
     )
+
+
+def _is_byline(text: str) -> bool:
+    """A byline word, then a name of a few words from a capital letter (see BYLINE_WORDS)."""
+    word, _, rest = text.partition(" ")
+    if word.rstrip(":").casefold() not in BYLINE_WORDS:
+        return False
+    name = BYLINE_NAME_END.split(rest.lstrip(), maxsplit=1)[0]
+    return name[:1].isupper() and len(name.split()) <= MAX_BYLINE_NAME_WORDS
 
 
 def _title_words(text: str) -> list[str]:

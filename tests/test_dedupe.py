@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
 import polars as pl
@@ -63,6 +64,30 @@ def test_a_signature_file_that_is_empty_or_cut_short(tmp_path):
     cut.write_bytes(b"\0" * (128 * 4 + 6))
     with pytest.raises(ValueError, match=r"cut\.u32: 518 bytes is not a whole number"):
         SignatureFile(cut, 128)
+
+
+def test_a_signature_file_read_in_pieces_or_cut_short_after_it_was_opened(tmp_path, monkeypatch):
+    """A read may return fewer bytes than asked (pipes, network filesystems): the rest is read on;
+    a file cut short after the table was made is an error naming it, not rows of zeros."""
+    config = DedupeConfig()
+    sigs = signatures(_bodies(), config)
+    path = tmp_path / "signatures.u32"
+    path.write_bytes(sigs.tobytes())
+    table = SignatureFile(path, config.num_perm)
+    preadv, calls = os.preadv, []
+
+    def short_preadv(fd, buffers, offset):
+        calls.append(offset)
+        return preadv(fd, [buffers[0][:100]], offset)  # at most 100 bytes a call
+
+    monkeypatch.setattr(os, "preadv", short_preadv)
+    rows = np.array([5, 2, 3, 30])
+    np.testing.assert_array_equal(table[rows], sigs[rows])
+    assert len(calls) > 2 * len(rows)
+    monkeypatch.undo()
+    path.write_bytes(sigs[:20].tobytes())
+    with pytest.raises(ValueError, match=r"signatures\.u32: shorter than its 40 signatures"):
+        table[np.array([1, 25])]
 
 
 def test_near_duplicates_are_the_same_from_a_file_and_from_memory(tmp_path):

@@ -427,6 +427,20 @@ def test_bylines_times_datelines_and_captions_are_not_titles():
     assert _title_above(TITLE, "March 18 at 12:22 PM", "Outer districts CNN —", caption) == TITLE
 
 
+def test_a_headline_may_open_with_a_byline_word_but_a_byline_is_never_the_title():
+    """'By', 'Von', 'Por' open bylines and headlines alike: a byline has a name after the word
+    (a few words from a capital letter, up to a comma or bar), a headline goes on otherwise."""
+    headlines = [
+        "By 2030, night buses will reach the outer districts",
+        "By the numbers: night buses for the outer districts",
+        "Von der Leyen praises the night buses of the outer districts",
+        "Por qué the night buses took a year to reach the outer districts",
+    ]
+    assert [_title_above(h, "Share on Facebook") for h in headlines] == headlines
+    bylines = ["Por María García | Madrid", "Von Hans Müller, Berlin", "door Anke de Vries"]
+    assert [_title_above(b) for b in bylines] == [None] * 3
+
+
 def test_a_question_can_be_the_title():
     question = "Will night buses finally reach the outer districts?"
     assert _title_above(question, "Share on Facebook", "Share on Twitter") == question

@@ -118,8 +118,9 @@ def test_inline_dateline_is_taken_out_of_the_body():
 def test_stories_generated_in_the_seed_layouts_keep_their_own_titles():
     """The benchmark's generator writes the seed layouts with known stories (three related
     teasers a page, each one long paragraph): articles get their own story's title, never
-    another story's. A few stay untitled or take a line of their own text: a generated title
-    that starts with "By " reads as a byline, a first paragraph with no full stop as a title."""
+    another story's. A few stay untitled or take a line of their own text: a short generated
+    title that starts with "By " reads as a byline, one ending in " -" as a dateline, a first
+    paragraph with no full stop as a title."""
     dumpgen = load_benchmark_module("dumpgen.py")
 
     class Recording(dumpgen.Generator):
