@@ -47,12 +47,16 @@ from .dedupe import (
 )
 from .language import detect_languages
 from .read import (
+    DUMP_ENTRIES,
     DUMP_FILES,
+    MANIFEST,
     ManifestEntry,
     ReadError,
     ReadFailure,
     discover,
     dump_id_of,
+    entry_of,
+    manifest_entries,
     read_dump,
     read_manifest,
     shipped_raw_dir,
@@ -504,7 +508,7 @@ class Inputs:
     raw_dir: Path
     manifest: Path | None
     dumps: pl.DataFrame  # DUMP_FILES, in corpus order
-    entries: dict[str, ManifestEntry]
+    entries: pl.DataFrame  # DUMP_ENTRIES, row for row with `dumps`
     skipped: list[ReadFailure]  # not dumps
     clashes: list[ReadFailure]  # a dump id already taken
     warnings: list[str]
@@ -514,11 +518,10 @@ class Inputs:
         return self.dumps.height
 
     def with_entries(self, start: int, length: int) -> list[tuple[str, ManifestEntry | None]]:
-        """Dumps start .. start + length: each relative path with its manifest entry (by
-        relative path, or else by file name)."""
+        """Dumps start .. start + length: each relative path with its manifest entry."""
         rels = self.dumps["path"].slice(start, length).to_list()
-        entry = self.entries.get
-        return [(rel, entry(rel) or entry(rel.split("/")[-1])) for rel in rels]
+        rows = self.entries.slice(start, length).select(*DUMP_ENTRIES).iter_rows()
+        return [(rel, entry_of(*row)) for rel, row in zip(rels, rows, strict=True)]
 
     def unread_rows(self) -> list[dict]:
         return [failure_row(f) for f in self.skipped + self.clashes]
@@ -538,24 +541,24 @@ def plan_inputs(
     # Corpus order: by dump id, so article ids and cluster ids do not depend on folder layout
     # (an incremental build's new dumps come after the earlier ones).
     dumps, skipped = discover(raw_dir)
-    entries: dict[str, ManifestEntry] = {}
-    warnings: list[str] = []
+    rows, warnings = pl.DataFrame(schema=MANIFEST), []
     if manifest is not None:
-        entries, warnings = read_manifest(Path(manifest))
+        rows, warnings = read_manifest(Path(manifest))
     earlier = previous.files() if previous else pl.DataFrame(schema=DUMP_FILES)
     if previous:
         warnings += _changed_since(previous, raw_dir, dumps)
         dumps = dumps.filter(~pl.col("path").is_in(earlier["path"].implode()))
         accounted = set(earlier["path"])
         skipped = [f for f in skipped if f.path not in accounted]
-    warnings += _unused_manifest_entries(entries, pl.concat([dumps["path"], earlier["path"]]))
+    warnings += _unused_manifest_entries(rows, pl.concat([dumps["path"], earlier["path"]]))
     dumps, clashes = _unique_dump_ids(dumps, earlier)
+    entries = manifest_entries(dumps["path"], rows)
     return Inputs(raw_dir, manifest, dumps, entries, skipped, clashes, warnings)
 
 
-def _unused_manifest_entries(entries: dict[str, ManifestEntry], used: pl.Series) -> list[str]:
+def _unused_manifest_entries(manifest: pl.DataFrame, used: pl.Series) -> list[str]:
     """Warnings for manifest rows that name no dump (by relative path or by file name)."""
-    named = pl.Series(sorted(entries), dtype=pl.String)
+    named = manifest["file"].sort()
     file_names = used.str.split("/").list.last()
     unused = named.filter(~named.is_in(used.implode()) & ~named.is_in(file_names.implode()))
     return [f"manifest names {name!r}, which is not among the dumps" for name in unused]

@@ -46,7 +46,7 @@ from .dedupe import (
     similar,
     unique_pairs,
 )
-from .read import ManifestEntry
+from .read import DUMP_ENTRIES, entry_of
 from .report import DumpLedger, account_dict, account_from_dict
 from .schemas import DEDUPE_COLUMNS
 
@@ -83,13 +83,7 @@ def _split_batch(batch: pa.Table, raw_dir: str, config: dict) -> pa.Table:
     """Map: a batch of dump files -> one row holding its accounts, quarantine rows, dumps and
     articles (with each article's key and signature)."""
     rows = batch.to_pylist()
-    dumps = [
-        (
-            row["path"],
-            ManifestEntry(row["url"], row["crawled_at"], row["site"]) if row["entry"] else None,
-        )
-        for row in rows
-    ]
+    dumps = [(row["path"], entry_of(*(row[column] for column in DUMP_ENTRIES))) for row in rows]
     tables = split_chunk(dumps, Path(raw_dir), DedupeConfig(**config))
     index = {row["dump_id"]: row["index"] for row in rows}
     articles = tables.articles.with_columns(
@@ -262,20 +256,12 @@ def build_on_ray(
 def _split(inputs: Inputs, settings: dict):
     import ray
 
-    items = [
-        {
-            "index": index,
-            "path": rel,
-            "dump_id": dump_id,
-            "entry": entry is not None,
-            "url": entry.url if entry else None,
-            "crawled_at": entry.crawled_at if entry else None,
-            "site": entry.site if entry else None,
-        }
-        for index, (dump_id, (rel, entry)) in enumerate(
-            zip(inputs.dumps["dump_id"], inputs.with_entries(0, inputs.n_dumps), strict=True)
-        )
-    ]
+    items = (
+        pl.concat([inputs.dumps, inputs.entries], how="horizontal")
+        .with_row_index("index")
+        .with_columns(pl.col("index").cast(pl.Int64))
+        .to_dicts()
+    )
     blocks = max(1, -(-len(items) // BATCH_DUMPS))
     return ray.data.from_items(items, override_num_blocks=blocks).map_batches(
         _split_batch,

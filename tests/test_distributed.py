@@ -47,8 +47,26 @@ def corpus(tmp_path_factory):
     return raw
 
 
+def _manifest(corpus, folder):
+    """Crawl times for the seeds (their relative dates resolve) and one generated dump, named
+    by its relative path."""
+    generated = sorted((corpus / "generated").glob("*.txt"))[0].relative_to(corpus).as_posix()
+    names = [seed.name for seed in sorted(shipped_raw_dir().glob("*.txt"))] + [generated]
+    path = folder / "manifest.csv"
+    path.write_text(
+        "file,url,crawled_at,site\n"
+        + "".join(
+            f"{n},https://example.org/{n},2025-06-0{i + 1}T09:00:00Z,x\n"
+            for i, n in enumerate(names)
+        )
+    )
+    return path
+
+
 def test_ray_build_equals_the_local_build(cluster, corpus, tmp_path):
-    local = build(corpus, tmp_path / "local")
+    manifest = _manifest(corpus, tmp_path)
+    local = build(corpus, tmp_path / "local", manifest)
+    assert local.articles["url"].drop_nulls().len() == 6  # each listed dump's main article
     result = CliRunner().invoke(
         app,
         [
@@ -59,6 +77,8 @@ def test_ray_build_equals_the_local_build(cluster, corpus, tmp_path):
             cluster.address,
             "--raw",
             str(corpus),
+            "--manifest",
+            str(manifest),
             "--out",
             str(tmp_path / "ray"),
             "--no-progress",

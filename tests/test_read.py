@@ -6,13 +6,19 @@ import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from istanbul_talks.dataset.read import (
+    DUMP_ENTRIES,
+    MANIFEST,
+    ManifestEntry,
     ManifestError,
     ReadError,
     decode,
     discover,
     dump_id_of,
+    entry_of,
+    manifest_entries,
     read_dump,
     read_manifest,
     render_html,
@@ -153,6 +159,11 @@ def test_discover_missing_folder_names_it(tmp_path):
         discover(tmp_path / "nope")
 
 
+def _entry(manifest: pl.DataFrame, name: str) -> dict:
+    (row,) = manifest.filter(pl.col("file") == name).to_dicts()
+    return row
+
+
 def test_manifest_csv_and_jsonl(tmp_path):
     csv_path = tmp_path / "m.csv"
     csv_path.write_text(
@@ -160,17 +171,46 @@ def test_manifest_csv_and_jsonl(tmp_path):
         "a.txt,https://example.org/a,2025-06-03T10:00:00Z,example\n"
         "b.txt,,not-a-date,\n"
         ",https://x,2025-01-01,\n"
+        "c.txt,,2025-06-04 08:30,\n"
     )
     entries, warnings = read_manifest(csv_path)
-    assert entries["a.txt"].crawled_at == datetime(2025, 6, 3, 10, tzinfo=UTC)
-    assert entries["a.txt"].url == "https://example.org/a"
-    assert entries["b.txt"].crawled_at is None
+    assert entries.schema == MANIFEST
+    assert entries["file"].to_list() == ["a.txt", "b.txt", "c.txt"]
+    assert _entry(entries, "a.txt")["crawled_at"] == datetime(2025, 6, 3, 10, tzinfo=UTC)
+    assert _entry(entries, "a.txt")["url"] == "https://example.org/a"
+    empty = {"url": None, "crawled_at": None, "site": None}
+    assert _entry(entries, "b.txt") == {"file": "b.txt", **empty}
+    assert _entry(entries, "c.txt")["crawled_at"] == datetime(2025, 6, 4, 8, 30, tzinfo=UTC)
     assert any(":3: crawled_at 'not-a-date'" in w for w in warnings)
     assert any(":4: row has no 'file'" in w for w in warnings)
     jsonl = tmp_path / "m.jsonl"
-    jsonl.write_text('{"file": "a.txt", "crawled_at": "2025-06-03T13:00:00+03:00"}\n')
+    jsonl.write_text(
+        '{"file": "a.txt", "crawled_at": "2025-06-03T13:00:00+03:00"}\n'
+        '{"file": "a.txt", "site": "second row wins"}\n'
+    )
     entries, _ = read_manifest(jsonl)
-    assert entries["a.txt"].crawled_at == datetime(2025, 6, 3, 10, tzinfo=UTC)
+    assert _entry(entries, "a.txt")["site"] == "second row wins"
+    assert _entry(entries, "a.txt")["crawled_at"] is None
+
+
+def test_each_dump_finds_its_manifest_row_by_relative_path_or_else_by_file_name(tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "file,url,crawled_at,site\n"
+        "page.txt,https://example.org/by-name,,\n"
+        "b/page.txt,https://example.org/b,2025-06-03T13:00:00+03:00,B\n"
+    )
+    rows, _ = read_manifest(manifest)
+    paths = pl.Series(["a/page.txt", "b/page.txt", "page.txt", "other.txt"])
+    entries = manifest_entries(paths, rows)
+    assert entries.schema == DUMP_ENTRIES
+    assert [entry_of(*row) for row in entries.iter_rows()] == [
+        ManifestEntry("https://example.org/by-name", None, None),
+        ManifestEntry("https://example.org/b", datetime(2025, 6, 3, 10, tzinfo=UTC), "B"),
+        ManifestEntry("https://example.org/by-name", None, None),
+        None,
+    ]
+    assert manifest_entries(paths, rows.clear())["listed"].to_list() == [False] * 4
 
 
 def test_broken_jsonl_manifest_names_the_line(tmp_path):
