@@ -373,7 +373,7 @@ class _Corpus:
             shutil.copyfile(previous.signatures, self.signature_path)
             self.digests.append(previous.digests)
             self.quarantine = pl.read_parquet(previous.out_dir / "quarantine.parquet").to_dicts()
-            for dump in previous.accounts:
+            for dump in previous.accounts():
                 self.ledger.add(dump)
         self.signature_file = self.signature_path.open("ab")
 
@@ -653,13 +653,14 @@ def build(
 def _changed_since(previous: PreviousBuild, raw_dir: Path, dumps: pl.DataFrame) -> list[str]:
     """Warnings for dumps an earlier build read whose size has changed since: an incremental
     build keeps what it built from them."""
-    sizes = {a.path: a.n_bytes for a in previous.accounts}
-    read_before = dumps.filter(pl.col("path").is_in(pl.Series(list(sizes)).implode()))["path"]
+    read_before = dumps.join(
+        previous.earlier.select("path", "n_bytes"), on="path", maintain_order="left"
+    )
     return [
         f"{rel} changed since the earlier build and was not read again; build without "
         "--incremental to use its new text"
-        for rel in read_before
-        if (raw_dir / rel).stat().st_size != sizes[rel]
+        for rel, n_bytes in read_before.select("path", "n_bytes").iter_rows()
+        if (raw_dir / rel).stat().st_size != n_bytes
     ]
 
 

@@ -215,6 +215,7 @@ def account_from_dict(entry: dict) -> DumpAccount:
 
 
 _PLACEHOLDER = "\u0000dumps\u0000"
+_DUMPS_OPENING = '  "dumps": ['
 
 
 def write_report(summary: dict, ledger: DumpLedger, out_dir: Path) -> None:
@@ -230,6 +231,33 @@ def write_report(summary: dict, ledger: DumpLedger, out_dir: Path) -> None:
             out.write(("," if n else "") + "\n    " + entry)
         out.write(("\n  ]" if ledger.count else "]") + tail + "\n")
     (out_dir / "report.md").write_text(render_markdown(summary, ledger), encoding="utf-8")
+
+
+def read_report_accounts(path: Path) -> Iterator[DumpAccount]:
+    """The per-dump entries of a report.json as `write_report` wrote it (one a line), read a
+    line at a time: an incremental build goes through an earlier build's dumps without holding
+    them (as Python objects, about 1.5 KB a dump). Raises ValueError naming the file and line
+    where the report is not laid out so."""
+    with path.open(encoding="utf-8", newline="\n") as file:
+        lines = enumerate(file, start=1)
+        for _, line in lines:
+            if line.startswith(_DUMPS_OPENING):
+                break
+        else:
+            raise ValueError(f"{path}: no per-dump entries (expected a line {_DUMPS_OPENING!r})")
+        if line.rstrip("\n,").endswith("[]"):
+            return
+        for number, line in lines:
+            if line.startswith("  ]"):
+                return
+            try:
+                yield account_from_dict(json.loads(line.rstrip("\n").rstrip(",")))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise ValueError(
+                    f"{path}: line {number} is not a per-dump entry as `talks build` writes it "
+                    f"({type(exc).__name__}: {exc})"
+                ) from exc
+    raise ValueError(f"{path}: the per-dump entries are cut short")
 
 
 def render_markdown(report: dict, ledger: DumpLedger) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pyarrow.parquet as pq
 
 from .dedupe import DedupeConfig, content_digests, signature_bytes
 from .read import DUMP_FILES
-from .report import DumpAccount, account_from_dict
+from .report import DumpAccount, read_report_accounts
 
 STATE_DIR = "state"
 SIGNATURES = "signatures.u32"
@@ -32,12 +33,16 @@ class StateError(ValueError):
     """An incremental build cannot continue the build in this folder (the message says why)."""
 
 
+# What an incremental build keeps of each file the earlier build accounted for.
+EARLIER_FILES = DUMP_FILES | {"n_bytes": pl.Int64}
+
+
 @dataclass
 class PreviousBuild:
     """An earlier build in the output folder, as far as an incremental build needs it."""
 
     out_dir: Path
-    accounts: list[DumpAccount]  # report entries, in build order
+    earlier: pl.DataFrame  # EARLIER_FILES, in build order
     digests: np.ndarray  # content digest of every article, in articles.parquet order
 
     @property
@@ -50,13 +55,11 @@ class PreviousBuild:
 
     def files(self) -> pl.DataFrame:
         """DUMP_FILES of every file the earlier build accounted for, in build order."""
-        return pl.DataFrame(
-            {
-                "path": [a.path for a in self.accounts],
-                "dump_id": [a.dump_id for a in self.accounts],
-            },
-            schema=DUMP_FILES,
-        )
+        return self.earlier.select(*DUMP_FILES)
+
+    def accounts(self) -> Iterator[DumpAccount]:
+        """The earlier report's per-dump entries, in build order, read as they are used."""
+        return read_report_accounts(self.out_dir / "report.json")
 
 
 def _settings(config: DedupeConfig) -> dict:
@@ -101,8 +104,15 @@ def load_previous(out_dir: Path, config: DedupeConfig) -> PreviousBuild | None:
             f"{out_dir}/{STATE_DIR}/{SIGNATURES} holds {size} bytes, {expected} expected for "
             f"{len(digests)} articles; build again without --incremental"
         )
-    report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
-    return PreviousBuild(out_dir, [account_from_dict(entry) for entry in report["dumps"]], digests)
+    columns: dict[str, list] = {name: [] for name in EARLIER_FILES}
+    try:
+        for dump in read_report_accounts(out_dir / "report.json"):
+            columns["path"].append(dump.path)
+            columns["dump_id"].append(dump.dump_id)
+            columns["n_bytes"].append(dump.n_bytes)
+    except ValueError as exc:
+        raise StateError(f"{exc}; build again without --incremental") from exc
+    return PreviousBuild(out_dir, pl.DataFrame(columns, schema=EARLIER_FILES), digests)
 
 
 def write_state(out_dir: Path, signatures: Path, config: DedupeConfig, n_articles: int) -> None:

@@ -14,8 +14,8 @@ import pytest
 from istanbul_talks.dataset.build import OUTPUTS, build, plan_inputs
 from istanbul_talks.dataset.cli import app
 from istanbul_talks.dataset.read import shipped_raw_dir
-from istanbul_talks.dataset.report import CATEGORIES, DumpAccount
-from istanbul_talks.dataset.state import PreviousBuild
+from istanbul_talks.dataset.report import CATEGORIES
+from istanbul_talks.dataset.state import EARLIER_FILES, PreviousBuild
 from typer.testing import CliRunner
 
 from tests.conftest import load_benchmark_module
@@ -336,10 +336,9 @@ def test_plan_keeps_each_dump_id_for_the_file_an_earlier_build_used(tmp_path):
         (raw / rel).write_text("text")
     manifest = tmp_path / "manifest.csv"
     manifest.write_text("file,url,crawled_at,site\nz/page.txt,,,\nmissing.txt,,,\nother.txt,,,\n")
+    files = {"path": ["z/page.txt"], "dump_id": ["page"], "n_bytes": [4]}
     earlier = PreviousBuild(
-        tmp_path / "out",
-        [DumpAccount("page", "z/page.txt", n_bytes=4)],
-        np.zeros((0, 2), np.uint64),
+        tmp_path / "out", pl.DataFrame(files, schema=EARLIER_FILES), np.zeros((0, 2), np.uint64)
     )
     inputs = plan_inputs(raw, manifest, earlier)
     assert inputs.dumps.rows() == [("c/other.txt", "other")]

@@ -142,6 +142,26 @@ def test_an_incremental_build_needs_the_same_settings_and_its_state(tmp_path):
         build(raw, tmp_path / "out", incremental=True)
 
 
+def test_an_earlier_report_not_laid_out_as_the_build_wrote_it_is_a_clear_error(tmp_path):
+    """The earlier report's per-dump entries are read a line at a time: a line that is not one
+    is named, and so is a report laid out anew."""
+    raw = _raw(tmp_path, SEEDS[:2])
+    build(raw, tmp_path / "out")
+    report = tmp_path / "out" / "report.json"
+    original = report.read_text()
+    lines = original.split("\n")
+    opening = lines.index('  "dumps": [')
+    lines[opening + 2] = lines[opening + 2][:40]  # the second entry, cut short
+    report.write_text("\n".join(lines))
+    with pytest.raises(StateError, match=rf"report\.json: line {opening + 3} is not a per-dump"):
+        build(raw, tmp_path / "out", incremental=True)
+    report.write_text(json.dumps(json.loads(original), indent=4))
+    with pytest.raises(StateError, match=r"report\.json: no per-dump entries"):
+        build(raw, tmp_path / "out", incremental=True)
+    report.write_text(original)
+    assert build(raw, tmp_path / "out", incremental=True).report == json.loads(original)
+
+
 def test_incremental_on_an_empty_folder_is_a_full_build(tmp_path):
     raw = _raw(tmp_path, SEEDS[:2])
     build(raw, tmp_path / "a", incremental=True)
