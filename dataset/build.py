@@ -368,18 +368,19 @@ class _Corpus:
         self.digests: list[np.ndarray] = [np.zeros((0, 2), dtype=np.uint64)]
         if previous is None:
             self.signature_path.touch()
-            self.quarantine: list[dict] = []
+            self.quarantine: list[pl.DataFrame] = []  # parts of QUARANTINE rows
         else:
             shutil.copyfile(previous.signatures, self.signature_path)
             self.digests.append(previous.digests)
-            self.quarantine = pl.read_parquet(previous.out_dir / "quarantine.parquet").to_dicts()
+            self.quarantine = [pl.read_parquet(previous.out_dir / "quarantine.parquet")]
             for dump in previous.accounts():
                 self.ledger.add(dump)
         self.signature_file = self.signature_path.open("ab")
 
     def add(self, result: _ChunkResult) -> None:
         self.chunks.append(result.index)
-        self.quarantine += result.quarantine
+        if result.quarantine:
+            self.quarantine.append(rows_frame(result.quarantine, QUARANTINE))
         for dump in result.accounts:
             self.ledger.add(dump)
         self.signature_file.write(np.ascontiguousarray(result.signatures).tobytes())
@@ -567,20 +568,19 @@ def _unused_manifest_entries(manifest: pl.DataFrame, used: pl.Series) -> list[st
 def write_outputs(
     out_dir: Path,
     ledger: DumpLedger,
-    quarantine_rows: list[dict],
+    quarantine: list[pl.DataFrame],
     clusters: Clusters,
     inputs: Inputs,
     config: DedupeConfig,
     warnings: list[str] | None = None,
 ) -> dict:
-    """quarantine.parquet, report.json and report.md (any engine); returns the summary."""
-    quarantine = QUARANTINE.validate(
-        rows_frame(quarantine_rows, QUARANTINE).sort(
-            ["path", "stage", "char_start", "reason"], nulls_last=False
-        ),
-        lazy=True,
+    """quarantine.parquet (from parts of QUARANTINE rows), report.json and report.md (any
+    engine); returns the summary."""
+    rows = pl.concat([rows_frame([], QUARANTINE), *quarantine])
+    table = QUARANTINE.validate(
+        rows.sort(["path", "stage", "char_start", "reason"], nulls_last=False), lazy=True
     )
-    quarantine.write_parquet(out_dir / "quarantine.parquet", compression=PARQUET_COMPRESSION)
+    table.write_parquet(out_dir / "quarantine.parquet", compression=PARQUET_COMPRESSION)
     settings = {
         "raw": "shipped dumps" if inputs.raw_dir == shipped_raw_dir() else str(inputs.raw_dir),
         "manifest": str(inputs.manifest) if inputs.manifest else None,
@@ -589,7 +589,7 @@ def write_outputs(
         "minhash_permutations": config.num_perm,
     }
     warnings = inputs.warnings + list(warnings or [])
-    summary = build_report(ledger, clusters, quarantine, settings, warnings)
+    summary = build_report(ledger, clusters, table, settings, warnings)
     write_report(summary, ledger, out_dir)
     return summary
 
@@ -625,7 +625,7 @@ def build(
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
         corpus = _Corpus(work, config, previous)
-        corpus.quarantine += inputs.unread_rows()
+        corpus.quarantine.append(rows_frame(inputs.unread_rows(), QUARANTINE))
         for unread in inputs.unread_accounts():
             corpus.ledger.add(unread)
         size = chunk_size(inputs.n_dumps, workers)

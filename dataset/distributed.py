@@ -48,7 +48,7 @@ from .dedupe import (
 )
 from .read import DUMP_ENTRIES, entry_of
 from .report import DumpLedger, account_dict, account_from_dict
-from .schemas import DEDUPE_COLUMNS
+from .schemas import DEDUPE_COLUMNS, QUARANTINE, rows_frame
 
 INSTALL_HINT = "pip install 'istanbul-talks[distributed]'"
 BATCH_DUMPS = 500  # dumps per map task
@@ -213,7 +213,7 @@ def build_on_ray(
     try:
         split = _split(inputs, settings).materialize()
         ledger = DumpLedger(work / "dumps.jsonl")
-        quarantine = inputs.unread_rows()
+        quarantine = [rows_frame(inputs.unread_rows(), QUARANTINE)]
         for account in inputs.unread_accounts():
             ledger.add(account)
         for row in sorted(
@@ -222,7 +222,7 @@ def build_on_ray(
         ):
             for entry in json.loads(row["accounts"]):
                 ledger.add(account_from_dict(entry))
-            quarantine += json.loads(row["quarantine"])
+            quarantine.append(rows_frame(json.loads(row["quarantine"]), QUARANTINE))
         ledger.close()
         articles = split.map_batches(
             _table_of, batch_format="pyarrow", batch_size=1, fn_kwargs={"column": "articles"}
