@@ -8,8 +8,10 @@ quarantine rows, content digests and MinHash signatures), so the texts never pas
 parent. Deduplication runs once at the end over the digests and the signatures (kept on disk);
 then the facts of the articles in clusters of several members are read back from the parts to
 name the clusters and pick canonical members, and the parts are joined into articles.parquet
-and dumps.parquet, both at once. The parent keeps a few dozen bytes per dump (its path, in a
-column) and per article (a content digest).
+and dumps.parquet, both at once. The parent keeps a few dozen bytes per dump (its path and the
+manifest's url, crawl time and site, in columns) and per article (a content digest), and the
+quarantine rows as small tables; an incremental build reads the earlier report's per-dump
+entries a line at a time.
 
 One bad dump never stops the build: it is quarantined with its reason and the report accounts
 for it. Same inputs give byte-identical outputs, whatever the number of workers.
