@@ -10,12 +10,11 @@ import codecs
 import csv
 import gzip
 import hashlib
-import io
 import itertools
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -470,48 +469,65 @@ MANIFEST = {
 }
 # Each dump's manifest row, aligned with the dumps: `listed` is false where none names it.
 DUMP_ENTRIES = {"listed": pl.Boolean} | {k: v for k, v in MANIFEST.items() if k != "file"}
+MANIFEST_BATCH = 65536  # manifest rows turned into columns at a time
 
 
 def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
     """Manifest rows (MANIFEST), one per file name or relative path (the last row naming it
-    wins), and warnings for rows that could not be used (with their line numbers)."""
+    wins), and warnings for rows that could not be used (with their line numbers). The file is
+    read a row at a time and the rows become columns MANIFEST_BATCH at a time, so a crawl's
+    manifest never sits in memory as text or as Python objects whole."""
     if not path.exists():
         raise ManifestError(f"manifest {path} does not exist")
-    text = path.read_text(encoding="utf-8-sig")
-    rows: Iterator[tuple[int, dict]]
-    if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
-        rows = _jsonl_rows(path, text)
-    elif path.suffix.lower() == ".csv":
-        rows = ((n + 2, row) for n, row in enumerate(csv.DictReader(io.StringIO(text))))
-    else:
+    suffix = path.suffix.lower()
+    if suffix not in {".jsonl", ".ndjson", ".json", ".csv"}:
         raise ManifestError(f"manifest {path}: use a .csv or .jsonl file, not {path.suffix!r}")
+    batches = [pl.DataFrame(schema=MANIFEST)]
     columns: dict[str, list] = {name: [] for name in MANIFEST}
     warnings: list[str] = []
-    for line_no, row in rows:
-        name = (row.get("file") or "").strip()
-        if not name:
-            warnings.append(f"{path}:{line_no}: row has no 'file' value; ignored")
-            continue
-        crawled = None
-        raw_time = (row.get("crawled_at") or "").strip()
-        if raw_time:
-            try:
-                crawled = datetime.fromisoformat(raw_time.replace("Z", "+00:00"))
-            except ValueError:
-                warnings.append(
-                    f"{path}:{line_no}: crawled_at {raw_time!r} is not ISO 8601; "
-                    "relative dates of this dump stay unresolved"
-                )
-            else:
-                if crawled.tzinfo is None:
-                    crawled = crawled.replace(tzinfo=UTC)
-                crawled = crawled.astimezone(UTC)
-        columns["file"].append(name)
-        columns["url"].append(row.get("url") or None)
-        columns["crawled_at"].append(crawled)
-        columns["site"].append(row.get("site") or None)
-    table = pl.DataFrame(columns, schema=MANIFEST)
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        rows = (
+            ((n + 2, row) for n, row in enumerate(csv.DictReader(file)))
+            if suffix == ".csv"
+            else _jsonl_rows(path, file)
+        )
+        try:
+            for line_no, row in rows:
+                name = (row.get("file") or "").strip()
+                if not name:
+                    warnings.append(f"{path}:{line_no}: row has no 'file' value; ignored")
+                    continue
+                columns["file"].append(name)
+                columns["url"].append(row.get("url") or None)
+                columns["crawled_at"].append(_crawl_time(row, path, line_no, warnings))
+                columns["site"].append(row.get("site") or None)
+                if len(columns["file"]) == MANIFEST_BATCH:
+                    batches.append(pl.DataFrame(columns, schema=MANIFEST))
+                    columns = {name: [] for name in MANIFEST}
+        except UnicodeDecodeError as exc:
+            raise ManifestError(f"manifest {path}: not UTF-8 text ({exc.reason})") from exc
+    batches.append(pl.DataFrame(columns, schema=MANIFEST))
+    table = pl.concat(batches, rechunk=True)
     return table.unique("file", keep="last", maintain_order=True), warnings
+
+
+def _crawl_time(row: dict, path: Path, line_no: int, warnings: list[str]) -> datetime | None:
+    """A row's crawled_at in UTC (a time without a zone is taken as UTC), or None with a
+    warning when it is not ISO 8601."""
+    raw_time = (row.get("crawled_at") or "").strip()
+    if not raw_time:
+        return None
+    try:
+        crawled = datetime.fromisoformat(raw_time.replace("Z", "+00:00"))
+    except ValueError:
+        warnings.append(
+            f"{path}:{line_no}: crawled_at {raw_time!r} is not ISO 8601; "
+            "relative dates of this dump stay unresolved"
+        )
+        return None
+    if crawled.tzinfo is None:
+        crawled = crawled.replace(tzinfo=UTC)
+    return crawled.astimezone(UTC)
 
 
 def manifest_entries(paths: pl.Series, manifest: pl.DataFrame) -> pl.DataFrame:
@@ -544,8 +560,8 @@ def entry_of(
     return ManifestEntry(url, crawled_at, site) if listed else None
 
 
-def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[int, dict]]:
-    for n, line in enumerate(text.splitlines(), start=1):
+def _jsonl_rows(path: Path, lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from istanbul_talks.dataset import read as read_module
 from istanbul_talks.dataset.read import (
     DUMP_ENTRIES,
     MANIFEST,
@@ -191,6 +192,35 @@ def test_manifest_csv_and_jsonl(tmp_path):
     entries, _ = read_manifest(jsonl)
     assert _entry(entries, "a.txt")["site"] == "second row wins"
     assert _entry(entries, "a.txt")["crawled_at"] is None
+
+
+def test_manifest_rows_become_columns_a_batch_at_a_time(tmp_path, monkeypatch):
+    """Rows are gathered MANIFEST_BATCH at a time; line numbers and "the last row naming a
+    file wins" hold across batches."""
+    monkeypatch.setattr(read_module, "MANIFEST_BATCH", 2)
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "file,url,crawled_at,site\n"
+        "a.txt,https://example.org/a1,,\n"
+        "b.txt,,,\n"
+        "c.txt,,yesterday,\n"
+        "a.txt,https://example.org/a2,,\n"
+        "d.txt,,,\n"
+    )
+    entries, warnings = read_manifest(path)
+    assert entries["file"].to_list() == ["b.txt", "c.txt", "a.txt", "d.txt"]
+    assert _entry(entries, "a.txt")["url"] == "https://example.org/a2"
+    assert warnings == [
+        f"{path}:4: crawled_at 'yesterday' is not ISO 8601; relative dates of this dump stay "
+        "unresolved"
+    ]
+
+
+def test_a_manifest_that_is_not_utf8_names_the_file(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_bytes("file,url,crawled_at,site\ncafé.txt,,,\n".encode("cp1252"))
+    with pytest.raises(ManifestError, match=r"m\.csv: not UTF-8 text"):
+        read_manifest(path)
 
 
 def test_each_dump_finds_its_manifest_row_by_relative_path_or_else_by_file_name(tmp_path):
