@@ -222,6 +222,17 @@ def test_manifest_resolves_relative_dates(tmp_path):
     ]
 
 
+def test_a_manifest_naming_many_missing_files_is_summed_up_after_the_first_few(tmp_path):
+    manifest = tmp_path / "manifest.csv"
+    missing = [f"gone-{n:03d}.txt" for n in range(25)]
+    manifest.write_text("file,url,crawled_at,site\n" + "".join(f"{m},,,\n" for m in missing))
+    inputs = plan_inputs(shipped_raw_dir(), manifest)
+    assert inputs.warnings == [
+        *(f"manifest names {m!r}, which is not among the dumps" for m in missing[:20]),
+        "manifest names 5 more files that are not among the dumps",
+    ]
+
+
 def test_cli_build_and_exit_codes(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(app, ["build", "--out", str(tmp_path / "out"), "--no-progress"])
