@@ -52,6 +52,7 @@ from .read import (
     DUMP_ENTRIES,
     DUMP_FILES,
     MANIFEST,
+    UNREAD_FILES,
     ManifestEntry,
     ReadError,
     ReadFailure,
@@ -513,8 +514,8 @@ class Inputs:
     manifest: Path | None
     dumps: pl.DataFrame  # DUMP_FILES, in corpus order
     entries: pl.DataFrame  # DUMP_ENTRIES, row for row with `dumps`
-    skipped: list[ReadFailure]  # not dumps
-    clashes: list[ReadFailure]  # a dump id already taken
+    skipped: pl.DataFrame  # UNREAD_FILES: not dumps
+    clashes: pl.DataFrame  # UNREAD_FILES: a dump id already taken
     warnings: list[str]
 
     @property
@@ -527,13 +528,20 @@ class Inputs:
         rows = self.entries.slice(start, length).select(*DUMP_ENTRIES).iter_rows()
         return [(rel, entry_of(*row)) for rel, row in zip(rels, rows, strict=True)]
 
-    def unread_rows(self) -> list[dict]:
-        return [failure_row(f) for f in self.skipped + self.clashes]
-
-    def unread_accounts(self) -> list[DumpAccount]:
-        return _unread(self.skipped, "skipped", self.raw_dir) + _unread(
-            self.clashes, "quarantined", self.raw_dir
+    def unread_rows(self) -> pl.DataFrame:
+        """QUARANTINE rows for the files that are never read."""
+        rows = pl.concat([self.skipped, self.clashes]).with_columns(
+            stage=pl.lit("read"), char_start=None, char_end=None, snippet=pl.lit("")
         )
+        empty = rows_frame([], QUARANTINE)
+        return rows.select(empty.columns).cast(empty.schema)
+
+    def unread_accounts(self) -> Iterator[DumpAccount]:
+        """Report entries for the files that are never read, made as the ledger takes them."""
+        for status, files in (("skipped", self.skipped), ("quarantined", self.clashes)):
+            for dump_id, rel, reason in files.select("dump_id", "path", "reason").iter_rows():
+                size = (self.raw_dir / rel).stat().st_size
+                yield DumpAccount(dump_id, rel, status=f"{status}: {reason}", n_bytes=size)
 
 
 def plan_inputs(
@@ -552,8 +560,7 @@ def plan_inputs(
     if previous:
         warnings += _changed_since(previous, raw_dir, dumps)
         dumps = dumps.filter(~pl.col("path").is_in(earlier["path"].implode()))
-        accounted = set(earlier["path"])
-        skipped = [f for f in skipped if f.path not in accounted]
+        skipped = skipped.filter(~pl.col("path").is_in(earlier["path"].implode()))
     warnings += _unused_manifest_entries(rows, pl.concat([dumps["path"], earlier["path"]]))
     dumps, clashes = _unique_dump_ids(dumps, earlier)
     entries = manifest_entries(dumps["path"], rows)
@@ -639,7 +646,7 @@ def build(
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
         corpus = _Corpus(work, config, previous)
-        corpus.quarantine.append(rows_frame(inputs.unread_rows(), QUARANTINE))
+        corpus.quarantine.append(inputs.unread_rows())
         for unread in inputs.unread_accounts():
             corpus.ledger.add(unread)
         size = chunk_size(inputs.n_dumps, workers)
@@ -678,22 +685,9 @@ def _changed_since(previous: PreviousBuild, raw_dir: Path, dumps: pl.DataFrame) 
     ]
 
 
-def _unread(failures: list[ReadFailure], status: str, raw_dir: Path) -> list[DumpAccount]:
-    """Report entries for files that were never read (not dumps, or a clashing dump id)."""
-    return [
-        DumpAccount(
-            f.dump_id,
-            f.path,
-            status=f"{status}: {f.reason}",
-            n_bytes=(raw_dir / f.path).stat().st_size,
-        )
-        for f in failures
-    ]
-
-
 def _unique_dump_ids(
     dumps: pl.DataFrame, earlier: pl.DataFrame
-) -> tuple[pl.DataFrame, list[ReadFailure]]:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Two files with the same name in different folders would share a dump id: keep the first
     (or the one an earlier build already used: `earlier`, DUMP_FILES)."""
     users = pl.concat([earlier.select(*DUMP_FILES), dumps.select(*DUMP_FILES)])
@@ -703,14 +697,14 @@ def _unique_dump_ids(
         .join(users.unique("dump_id", keep="first"), on="dump_id", suffix="_first")
         .sort("dump_id", "path")
     )
-    return dumps.filter(first), [
-        ReadFailure(
-            dump_id,
-            rel,
-            f"{rel}: dump id {dump_id!r} already used by {first_rel}; rename one of them",
-        )
+    reasons = [
+        f"{rel}: dump id {dump_id!r} already used by {first_rel}; rename one of them"
         for rel, dump_id, first_rel in clashes.select("path", "dump_id", "path_first").iter_rows()
     ]
+    unread = clashes.select(*DUMP_FILES).with_columns(
+        pl.Series("reason", reasons, dtype=UNREAD_FILES["reason"])
+    )
+    return dumps.filter(first), unread
 
 
 def _run(

@@ -213,7 +213,7 @@ def build_on_ray(
     try:
         split = _split(inputs, settings).materialize()
         ledger = DumpLedger(work / "dumps.jsonl")
-        quarantine = [rows_frame(inputs.unread_rows(), QUARANTINE)]
+        quarantine = [inputs.unread_rows()]
         for account in inputs.unread_accounts():
             ledger.add(account)
         for row in sorted(

@@ -87,44 +87,54 @@ def dump_id_of(path: str | Path) -> str:
 
 # The dumps a build found: one row per file, `path` relative to the raw folder.
 DUMP_FILES = {"path": pl.String, "dump_id": pl.String}
+# Files that are never read (not dumps, or a dump id already taken) and why; reasons repeat.
+UNREAD_FILES = DUMP_FILES | {"reason": pl.Categorical}
 DISCOVER_BATCH = 8192  # file names turned into columns at a time
 
 
-def discover(raw_dir: Path) -> tuple[pl.DataFrame, list[ReadFailure]]:
-    """Every supported dump under raw_dir (DUMP_FILES, in corpus order: by dump id, then path);
-    other files are reported, not read. Names go into columns a batch at a time, so a corpus of
-    hundreds of thousands of files costs the build a few dozen bytes a file, not a Python
-    object each for as long as it runs."""
+def discover(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every supported dump under raw_dir (DUMP_FILES, in corpus order: by dump id, then path),
+    and every other file (UNREAD_FILES, as paths sort), which is reported, not read. Names go
+    into columns a batch at a time, so a corpus of hundreds of thousands of files (or of dumps
+    with a sidecar file each) costs the build a few dozen bytes a file, not Python objects."""
     if not raw_dir.exists():
         raise FileNotFoundError(f"raw dump folder {raw_dir} does not exist")
     if not raw_dir.is_dir():
         raise NotADirectoryError(f"--raw {raw_dir} is not a folder")
     files = _files(str(raw_dir))
-    found = [pl.DataFrame(schema=DUMP_FILES)]
-    skipped: list[ReadFailure] = []
+    found, others = [pl.DataFrame(schema=DUMP_FILES)], [pl.DataFrame(schema=UNREAD_FILES)]
     while batch := list(itertools.islice(files, DISCOVER_BATCH)):
-        dumps = []
+        dumps, skipped = [], []
         for rel in batch:
             name = os.path.basename(rel)
             if name.lower().endswith(SUPPORTED_SUFFIXES) and not name.startswith("."):
                 dumps.append(rel)
             else:
-                suffixes = "".join(PurePosixPath(name).suffixes) or "(none)"
-                skipped.append(
-                    ReadFailure(
-                        dump_id_of(rel),
-                        rel,
-                        f"not a dump: unsupported file type {suffixes}; "
-                        f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
-                    )
-                )
+                skipped.append(rel)
         found.append(
             pl.DataFrame(
                 {"path": dumps, "dump_id": [dump_id_of(rel) for rel in dumps]}, schema=DUMP_FILES
             )
         )
-    skipped.sort(key=lambda failure: failure.path.split("/"))  # as paths sort
-    return pl.concat(found).sort("dump_id", "path"), skipped
+        others.append(
+            pl.DataFrame(
+                {
+                    "path": skipped,
+                    "dump_id": [dump_id_of(rel) for rel in skipped],
+                    "reason": [_not_a_dump(rel) for rel in skipped],
+                },
+                schema=UNREAD_FILES,
+            )
+        )
+    # As paths sort, component by component: "/" below every character a name can hold.
+    skipped_files = pl.concat(others).sort(pl.col("path").str.replace_all("/", "\x00"))
+    return pl.concat(found).sort("dump_id", "path"), skipped_files
+
+
+def _not_a_dump(rel: str) -> str:
+    suffixes = "".join(PurePosixPath(rel).suffixes) or "(none)"
+    expected = ", ".join(SUPPORTED_SUFFIXES)
+    return f"not a dump: unsupported file type {suffixes}; expected one of {expected}"
 
 
 def _files(root: str, prefix: str = "") -> Iterator[str]:

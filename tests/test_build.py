@@ -354,7 +354,7 @@ def test_plan_keeps_each_dump_id_for_the_file_an_earlier_build_used(tmp_path):
     inputs = plan_inputs(raw, manifest, earlier)
     assert inputs.dumps.rows() == [("c/other.txt", "other")]
     assert [entry is not None for _, entry in inputs.with_entries(0, 5)] == [True]
-    assert [c.reason for c in inputs.clashes] == [
+    assert inputs.clashes["reason"].cast(pl.String).to_list() == [
         f"{rel}: dump id 'page' already used by z/page.txt; rename one of them"
         for rel in ("a/page.txt", "b/page.txt")
     ]

@@ -12,6 +12,7 @@ from istanbul_talks.dataset import read as read_module
 from istanbul_talks.dataset.read import (
     DUMP_ENTRIES,
     MANIFEST,
+    UNREAD_FILES,
     ManifestEntry,
     ManifestError,
     ReadError,
@@ -127,13 +128,19 @@ def test_discover_reports_other_files_and_sorts(tmp_path):
     (tmp_path / "sub" / "a.htm").write_text("<p>a</p>")
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
     (tmp_path / ".DS_Store").write_bytes(b"\x00")
+    (tmp_path / "sub.d").mkdir()
+    (tmp_path / "sub.d" / "x.json").write_text("{}")
+    (tmp_path / "sub" / "z.json").write_text("{}")
     dumps, skipped = discover(tmp_path)
     # Corpus order: by dump id, then path.
     assert dumps.rows() == [("sub/a.htm", "a"), ("b.txt", "b")]
-    assert [s.path for s in skipped] == [".DS_Store", "notes.pdf"]
-    assert [s.dump_id for s in skipped] == [".DS_Store", "notes"]
-    assert "unsupported file type .pdf" in skipped[1].reason
-    assert all("not a dump" in s.reason for s in skipped)
+    assert skipped.columns == list(UNREAD_FILES)
+    # Other files as paths sort, a folder's name before the names that extend it.
+    assert skipped["path"].to_list() == [".DS_Store", "notes.pdf", "sub/z.json", "sub.d/x.json"]
+    assert skipped["dump_id"].to_list() == [".DS_Store", "notes", "z", "x"]
+    reasons = skipped["reason"].cast(pl.String).to_list()
+    assert "unsupported file type .pdf" in reasons[1]
+    assert all(r.startswith("not a dump: unsupported file type") for r in reasons)
 
 
 def test_discover_gathers_names_in_batches(tmp_path, monkeypatch):
@@ -146,7 +153,7 @@ def test_discover_gathers_names_in_batches(tmp_path, monkeypatch):
     dumps, skipped = discover(tmp_path)
     assert dumps["path"].to_list() == ["y/A.TXT", "x/b.html.gz", "x/c.txt", "d.htm"]
     assert dumps["dump_id"].to_list() == ["A", "b", "c", "d"]
-    assert [s.path for s in skipped] == ["y/e.json"]
+    assert skipped["path"].to_list() == ["y/e.json"]
 
 
 def test_dump_id_of_takes_relative_strings_and_paths():
