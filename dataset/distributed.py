@@ -256,12 +256,7 @@ def build_on_ray(
 def _split(inputs: Inputs, settings: dict):
     import ray
 
-    items = (
-        pl.concat([inputs.dumps, inputs.entries], how="horizontal")
-        .with_row_index("index")
-        .with_columns(pl.col("index").cast(pl.Int64))
-        .to_dicts()
-    )
+    items = pl.concat([inputs.dumps, inputs.entries], how="horizontal").with_row_index().to_dicts()
     blocks = max(1, -(-len(items) // BATCH_DUMPS))
     return ray.data.from_items(items, override_num_blocks=blocks).map_batches(
         _split_batch,

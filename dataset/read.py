@@ -492,7 +492,7 @@ def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
     suffix = path.suffix.lower()
     if suffix not in {".jsonl", ".ndjson", ".json", ".csv"}:
         raise ManifestError(f"manifest {path}: use a .csv or .jsonl file, not {path.suffix!r}")
-    batches = [pl.DataFrame(schema=MANIFEST)]
+    batches: list[pl.DataFrame] = []
     columns: dict[str, list] = {name: [] for name in MANIFEST}
     warnings: list[str] = []
     with path.open(encoding="utf-8-sig", newline="") as file:

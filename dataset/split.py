@@ -676,11 +676,13 @@ def _is_byline_time_dateline_or_caption(text: str) -> bool:
 
 
 def _is_byline(text: str) -> bool:
-    """A byline word, then a name of a few words from a capital letter (see BYLINE_WORDS)."""
-    word, _, rest = text.partition(" ")
-    if word.rstrip(":").casefold() not in BYLINE_WORDS:
+    """A byline word, then a name of a few words from a capital letter (see BYLINE_WORDS). The
+    word is looked for in the line's first characters: this runs on every line near a body, and
+    most are not bylines."""
+    word, space, _ = text[:6].partition(" ")
+    if not space or word.rstrip(":").casefold() not in BYLINE_WORDS:
         return False
-    name = BYLINE_NAME_END.split(rest.lstrip(), maxsplit=1)[0]
+    name = BYLINE_NAME_END.split(text[len(word) + 1 :].lstrip(), maxsplit=1)[0]
     return name[:1].isupper() and len(name.split()) <= MAX_BYLINE_NAME_WORDS
 
 

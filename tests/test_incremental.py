@@ -158,6 +158,9 @@ def test_an_earlier_report_not_laid_out_as_the_build_wrote_it_is_a_clear_error(t
     report.write_text(json.dumps(json.loads(original), indent=4))
     with pytest.raises(StateError, match=r"report\.json: no per-dump entries"):
         build(raw, tmp_path / "out", incremental=True)
+    report.write_text("\n".join(original.split("\n")[: opening + 2]))  # ends after one entry
+    with pytest.raises(StateError, match=r"report\.json: the per-dump entries are cut short"):
+        build(raw, tmp_path / "out", incremental=True)
     report.write_text(original)
     assert build(raw, tmp_path / "out", incremental=True).report == json.loads(original)
 
