@@ -24,10 +24,14 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _TIME = r"\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
+_AT_TIME = rf"(?:,?\s+(?:at\s+)?{_TIME})?"
+# "12/20/16", "08.01.2014": day and month in either order (see resolve_published).
+_NUMERIC_DATE = r"\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})(?!\d)"
 _DATE = (
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]{_TIME})?"
-    rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s+(?:at\s+)?{_TIME})?"
-    rf"|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}(?:,?\s+(?:at\s+)?{_TIME})?)"
+    rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}{_AT_TIME}"
+    rf"|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}{_AT_TIME}"
+    rf"|{_NUMERIC_DATE}(?:\s+{_TIME})?)"
 )
 ABSOLUTE_DATE = re.compile(
     r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
@@ -36,6 +40,24 @@ ABSOLUTE_DATE = re.compile(
     rf"(?:\s*\|?\s*(?:last\s+)?updated(?:\s+at)?\s*:?\s*(?:{_DATE}|{_TIME}))?",
     re.IGNORECASE,
 )
+# A line that holds a date and nothing else but labels: "on December 27, 2014 at 12:06 PM,
+# updated December 27, 2014 at 12:10 PM", "Updated 9:22 PM EST, Mon November 6, 2023", "March 18
+# at 12:22 PM" (a day without a year counts only with its time), or a byline and then a date:
+# "by Marguerite Reardon December 22, 2016 5:00 AM PST". Once its dates and what DATE_LABELS
+# names are taken out, such a line has nothing left (but the byline before its first date).
+MAX_DATE_LINE_WORDS = 16
+DATE_IN_LINE = re.compile(
+    rf"(?<!\w)(?P<date>{_DATE}|{_MONTH}\s+\d{{1,2}}(?:,?\s+at)?\s+{_TIME})(?!\w)", re.IGNORECASE
+)
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
+_ZONE = r"(?:[ecmp][sd]?t|gmt|utc|bst|cest|cet|eest|eet|msk|trt|ist)"
+DATE_LABELS = re.compile(
+    rf"(?<!\w)(?:{_TIME}|on|at|updated|published|posted|last|modified|{_WEEKDAY}|{_ZONE})(?!\w)"
+    r"|@\w+|[\s|·•,;:()\-–—/]+",
+    re.IGNORECASE,
+)
+UPDATED_BY = re.compile(r"^(?:updated|written|posted)\s+(?=by\s)", re.IGNORECASE)
+NUMERIC_DATE = re.compile(rf"^{_NUMERIC_DATE}")
 # "- Arab News", "• Qatar Tribune": a publisher's name, not a label such as "- Source:".
 BULLET_SOURCE = re.compile(r"^[-•·*]\s*(?P<source>[^\s:][^:]{0,48}[^\s:])$")
 BYLINE = re.compile(
@@ -77,15 +99,22 @@ def parse_meta(
         source = prefix if prefix and prefix.lower() not in TIME_LABELS else None
         return Meta(kind="time", source=source, published_raw=rel.group("rel"))
     date = ABSOLUTE_DATE.match(line)
-    if date:
+    if date and _is_calendar_date(date.group("date")):
         rest = date.end()
         while rest < len(line) and line[rest] in " |-–—,:":
             rest += 1
+        # What follows is a title ("date 2025-06-02 Title"), unless it is only more dates and
+        # labels ("10/04/16 05:07 AM EDT", a date printed twice).
+        dated_to_end = not _leftover_after_dates(line[rest:])
         return Meta(
             kind="date",
             published_raw=date.group("date"),
-            rest=rest if rest < len(line) else None,
+            rest=rest if rest < len(line) and not dated_to_end else None,
         )
+    if n_words <= MAX_DATE_LINE_WORDS:
+        dated = _date_line(line)
+        if dated is not None:
+            return dated
     if n_words <= 12:
         by = BYLINE.match(line)
         if by:
@@ -97,6 +126,41 @@ def parse_meta(
         if DATELINE_LINE.match(line):
             return Meta(kind="dateline", dateline=line.strip(" ,"))
     return None
+
+
+def _date_line(line: str) -> Meta | None:
+    """A line of dates and labels (a date meta), or a byline and then such (a byline meta that
+    carries the date too); see DATE_IN_LINE."""
+    found = DATE_IN_LINE.search(line)
+    if found is None or not _is_calendar_date(found.group("date")):
+        return None
+    if _leftover_after_dates(line[found.start() :]):
+        return None  # words after the first date that are neither a date nor a label
+    head = DATE_LABELS.sub(" ", line[: found.start()]).strip()
+    if not head:
+        return Meta(kind="date", published_raw=found.group("date"))
+    by = BYLINE.match(UPDATED_BY.sub("", " ".join(line[: found.start()].split("@")[0].split())))
+    if by is None:
+        return None
+    return Meta(kind="byline", byline=by.group("byline").strip(), published_raw=found.group("date"))
+
+
+def _leftover_after_dates(text: str) -> str:
+    """What is left of the text once its dates and date labels are taken out."""
+    return DATE_LABELS.sub("", DATE_IN_LINE.sub("", text))
+
+
+def _is_calendar_date(text: str) -> bool:
+    """Numeric dates must be a day and a month in one order or the other, and dotted ones with
+    a two-digit year must print both with two digits ("01.09.17"; "1.2.10" is a version)."""
+    found = NUMERIC_DATE.match(text)
+    if not found:
+        return True
+    first, second, year = re.split(r"[/.]", found.group())
+    if "." in found.group() and len(year) == 2 and min(len(first), len(second)) < 2:
+        return False
+    low, high = sorted((int(first), int(second)))
+    return 1 <= low <= 12 and high <= 31
 
 
 def dateline_prefix(paragraph: str) -> tuple[str, int] | None:
@@ -121,17 +185,22 @@ _REL_UNITS = {
     "week": "weeks",
 }
 _REL_PARSE = re.compile(r"^(an?|one|\d+)\s+([a-z]+?)s?\s+ago$", re.IGNORECASE)
-_DATE_FORMATS = (
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d",
-    "%B %d, %Y",
-    "%B %d %Y",
-    "%b %d, %Y",
-    "%b %d %Y",
-    "%d %B %Y",
-    "%d %b %Y",
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+# The parts of a date as parse_meta reads it: ISO, month first, day first, or numeric; then a
+# time, if the line gives one.
+DATE_PARTS = re.compile(
+    r"^(?:(?P<iso_y>\d{4})-(?P<iso_m>\d{2})-(?P<iso_d>\d{2})"
+    r"|(?P<md_m>[a-z]{3})[a-z]*\.?\s+(?P<md_d>\d{1,2}),?(?:\s+(?P<md_y>\d{4}))?"
+    r"|(?P<dm_d>\d{1,2})\s+(?P<dm_m>[a-z]{3})[a-z]*\.?,?\s+(?P<dm_y>\d{4})"
+    r"|(?P<n1>\d{1,2})[/.](?P<n2>\d{1,2})[/.](?P<ny>\d{4}|\d{2}))"
+    r"(?:,?\s*(?:at\s+|T)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"\s*(?:(?P<half>[ap])\.?m\.?)?)?",
+    re.IGNORECASE,
 )
 
 
@@ -141,7 +210,9 @@ def resolve_published(
     """Turn the date text of a page into a UTC timestamp, or None when it cannot be known.
 
     Relative times ("4 days ago") need the crawl time; absolute dates without a zone are read
-    in the layout's time zone (UTC unless the layout says otherwise).
+    in the layout's time zone (UTC unless the layout says otherwise). A day without a year
+    ("March 18 at 12:22 PM") is the last such day up to the crawl, so it needs the crawl time
+    too; a numeric date whose day and month could be either ("08/01/2014") is not guessed.
     """
     if raw is None:
         return None
@@ -160,11 +231,51 @@ def resolve_published(
             days = 30 if unit == "month" else 365
             return crawled_at - timedelta(days=days * count)
         return crawled_at - timedelta(**{_REL_UNITS[unit]: count})
-    text = text.replace(".", "").replace(" at ", " ")
-    for fmt in _DATE_FORMATS:
-        try:
-            parsed = datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        return parsed.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    parts = DATE_PARTS.match(text)
+    day = _calendar_day(parts) if parts else None
+    if day is None:
+        return None
+    year, month, day_of_month = day
+    local = ZoneInfo(timezone)
+    try:
+        if year is None:
+            if crawled_at is None:
+                return None
+            crawled = crawled_at.astimezone(local)
+            year = crawled.year
+            if (month, day_of_month) > (crawled.month, crawled.day):
+                year -= 1
+        stamp = datetime(year, month, day_of_month, *_clock(parts), tzinfo=local)
+    except ValueError:  # no such day ("February 30") or hour
+        return None
+    return stamp.astimezone(UTC)
+
+
+def _calendar_day(parts: re.Match[str]) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of a DATE_PARTS match; None for an ambiguous numeric date."""
+    if parts["iso_y"]:
+        return int(parts["iso_y"]), int(parts["iso_m"]), int(parts["iso_d"])
+    if parts["md_m"]:
+        month = _MONTHS.get(parts["md_m"].lower())
+        year = int(parts["md_y"]) if parts["md_y"] else None
+        return (year, month, int(parts["md_d"])) if month else None
+    if parts["dm_m"]:
+        month = _MONTHS.get(parts["dm_m"].lower())
+        return (int(parts["dm_y"]), month, int(parts["dm_d"])) if month else None
+    first, second, year = int(parts["n1"]), int(parts["n2"]), int(parts["ny"])
+    year += 0 if len(parts["ny"]) == 4 else (2000 if year < 70 else 1900)
+    if first > 12 >= second:
+        return year, second, first
+    if second > 12 >= first or first == second:
+        return year, first, second
     return None
+
+
+def _clock(parts: re.Match[str]) -> tuple[int, int, int]:
+    """(hour, minute, second) of a DATE_PARTS match, midnight when it gives no time."""
+    if not parts["hour"]:
+        return 0, 0, 0
+    hour = int(parts["hour"])
+    if parts["half"]:
+        hour = hour % 12 + (12 if parts["half"].lower() == "p" else 0)
+    return hour, int(parts["minute"]), int(parts["second"] or 0)

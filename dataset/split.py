@@ -496,7 +496,11 @@ def _is_strong_header(lines: list[Line], group: list[int]) -> bool:
         return True
     metas = [lines[i].meta for i in group if lines[i].kind == "meta"]
     has_title = bool(texts) or any(m.rest is not None for m in metas if m)
-    return has_title and any(m.kind in {"time", "date", "source", "byline"} for m in metas if m)
+    if has_title and any(m.kind in {"time", "date", "source", "byline"} for m in metas if m):
+        return True
+    # A byline and a date with no title: the head of an article whose headline sits higher up,
+    # above a caption or a standfirst.
+    return any(m.byline for m in metas if m) and any(m.published_raw for m in metas if m)
 
 
 def _blocks(lines: list[Line], first: int, last: int) -> list[_Block]:

@@ -375,7 +375,11 @@ def test_summaries_cut_off_before_a_read_link_are_teasers_however_long():
 
 
 def test_lines_linking_to_other_stories_from_inside_the_article_are_not_article_text():
-    links = ["PHOTOS: The new night buses, inside and out", "Related: Council approves budget"]
+    links = [
+        "PHOTOS: The new night buses, inside and out",
+        "Related: Council approves budget",
+        "Up Next The only true night bus alternative is about to get even better",
+    ]
     dateline = "RIYADH: The council said the night buses would run from March, as planned."
     text = _page(
         "Night buses to reach the outer districts",
@@ -384,12 +388,16 @@ def test_lines_linking_to_other_stories_from_inside_the_article_are_not_article_
         SECOND,
         links[1],
         THIRD,
+        links[2],
         dateline,
     )
     result, main = _main(text)
     assert main.body == "\n\n".join([WHOLE, dateline])
     labels = {text[p.start : p.end]: p.label for p in result.pieces}
-    assert [labels[link] for link in links] == ["inline_link", "inline_link"]
+    assert [labels[link] for link in links] == ["inline_link"] * 3
+    assert split_text(_page("Up next is the vote on the night buses.", LEDE)).pieces[0].label == (
+        "body"
+    )
 
 
 def test_embedded_post_credits_and_newsletter_boxes_are_not_article_text():
@@ -559,3 +567,24 @@ def test_a_long_single_paragraph_keeps_its_headline_from_the_story_below_it():
         (first, long_paragraph),
         (None, LEDE),
     ]
+
+
+def test_a_byline_with_a_date_heads_the_article_below_a_standfirst():
+    """ "by Name December 22, 2016 5:00 AM PST" is both the byline and the date; with no title
+    beside it, it still opens the article, whose headline sits above the standfirst, and an
+    "Up Next" link under it is not the title."""
+    standfirst = (
+        "An extension that shift workers asked for over a year reaches the outer districts."
+    )
+    _, main = _main(
+        _page(
+            TITLE,
+            TITLE,
+            standfirst,
+            "by Ana Ruiz December 22, 2016 5:00 AM PST",
+            "Up Next The only true night bus alternative is about to get even better",
+            *WHOLE.split("\n\n"),
+        )
+    )
+    assert (main.title, main.body) == (TITLE, WHOLE)
+    assert (main.byline, main.published_raw) == ("Ana Ruiz", "December 22, 2016 5:00 AM")

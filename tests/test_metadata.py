@@ -1,0 +1,120 @@
+"""Metadata lines as real pages print them: dates among labels, bylines with dates, numeric
+dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from istanbul_talks.dataset.metadata import parse_meta, resolve_published
+
+CRAWLED = datetime(2016, 12, 30, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("line", "published_raw"),
+    [
+        (
+            "on December 27, 2014 at 12:06 PM, updated December 27, 2014 at 12:10 PM",
+            "December 27, 2014 at 12:06 PM",
+        ),
+        ("Updated 9:22 PM EST, Mon November 6, 2023", "November 6, 2023"),
+        ("09:31 August 20, 2019", "August 20, 2019"),
+        ("| November 02, 2018", "November 02, 2018"),
+        ("12/20/16 08:00 AM", "12/20/16 08:00 AM"),
+        ("10/04/16 05:07 AM EDT", "10/04/16 05:07 AM"),
+        ("3/09/15 8:00am 3/09/15 8:00am", "3/09/15 8:00am"),
+        ("01.09.17", "01.09.17"),
+        ("Updated on September 19 at 3:15 p.m.", "September 19 at 3:15 p.m."),
+    ],
+)
+def test_a_line_of_dates_and_labels_is_a_date_line_with_nothing_left_for_a_title(
+    line, published_raw
+):
+    meta = parse_meta(line)
+    assert meta is not None
+    assert (meta.kind, meta.published_raw, meta.rest) == ("date", published_raw, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "byline", "published_raw"),
+    [
+        (
+            "by Marguerite Reardon December 22, 2016 5:00 AM PST",
+            "Marguerite Reardon",
+            "December 22, 2016 5:00 AM",
+        ),
+        (
+            "Updated by Aja Romano@ajaromano Dec 10, 2016, 10:20am EST",
+            "Aja Romano",
+            "Dec 10, 2016, 10:20am",
+        ),
+        ("By Ana Ruiz, Reuters | June 3, 2025", "Ana Ruiz, Reuters", "June 3, 2025"),
+    ],
+)
+def test_a_byline_then_a_date_gives_both(line, byline, published_raw):
+    meta = parse_meta(line)
+    assert meta is not None
+    assert (meta.kind, meta.byline, meta.published_raw) == ("byline", byline, published_raw)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1.2.10 release notes",  # a version, not a dotted date with a two-digit year
+        "32/01/2014 was no day",
+        "Sunset on June 3, 2025",  # words around the date that are not labels
+        "They may 2 go",
+        "October 13",  # a day without a year counts only with its time
+        "Patricio Candia | Palma de Mallorca | 08/01/2014",  # a name without "by"
+    ],
+)
+def test_lines_with_more_than_dates_and_labels_are_not_date_lines(line):
+    meta = parse_meta(line)
+    assert meta is None or meta.published_raw is None
+
+
+def test_a_title_after_a_date_is_still_the_title():
+    meta = parse_meta("07/01/2014 El juez Castro anunciará a partir de hoy si imputa a la infanta")
+    assert (meta.kind, meta.published_raw, meta.rest) == ("date", "07/01/2014", 11)
+    assert parse_meta("date 2025-06-02 Talks resume in Istanbul").rest == 16
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-05-16 11:59", "2025-05-16T11:59:00+00:00"),
+        ("2013-12-30T14:42:01", "2013-12-30T14:42:01+00:00"),
+        ("December 27, 2014 at 12:06 PM", "2014-12-27T12:06:00+00:00"),
+        ("April 21, 2015, at 11:29 a.m.", "2015-04-21T11:29:00+00:00"),
+        ("Dec 13 2016, 1:06 pm", "2016-12-13T13:06:00+00:00"),
+        ("Jan 9, 2017 at 10:05AM", "2017-01-09T10:05:00+00:00"),
+        ("December 9, 2016 12:15 AM", "2016-12-09T00:15:00+00:00"),
+        ("Sept. 5, 2016", "2016-09-05T00:00:00+00:00"),
+        ("25 Dec 2023", "2023-12-25T00:00:00+00:00"),
+        ("12/20/16 08:00 AM", "2016-12-20T08:00:00+00:00"),
+        ("20.12.2016 14:30", "2016-12-20T14:30:00+00:00"),
+    ],
+)
+def test_absolute_dates_with_times_resolve(raw, expected):
+    assert resolve_published(raw, None).isoformat() == expected
+
+
+def test_dates_resolve_in_the_layouts_time_zone():
+    stamp = resolve_published("December 27, 2014 at 12:06 PM", None, "Europe/Istanbul")
+    assert stamp.isoformat() == "2014-12-27T10:06:00+00:00"
+
+
+@pytest.mark.parametrize("raw", ["08/01/2014", "01.09.17", "February 30, 2016", "12:00 AM"])
+def test_ambiguous_or_impossible_dates_stay_unknown(raw):
+    """Day and month could be either way round in 08/01/2014: not guessed."""
+    assert resolve_published(raw, CRAWLED) is None
+
+
+def test_a_day_without_a_year_is_the_last_such_day_up_to_the_crawl():
+    assert resolve_published("March 18 at 12:22 PM", None) is None
+    assert resolve_published("March 18 at 12:22 PM", CRAWLED).isoformat() == (
+        "2016-03-18T12:22:00+00:00"
+    )
+    new_year = datetime(2017, 1, 2, tzinfo=UTC)
+    assert resolve_published("December 30 at 9:00 am", new_year).year == 2016
