@@ -59,13 +59,22 @@ DATE_LABELS = re.compile(
 # Every DATE_IN_LINE match holds a digit, then a separator and a digit, or three more digits:
 # most short lines hold none and need no search (the leading digit factored out is 5x faster).
 DATE_HINT = re.compile(r"\d(?:[/.:-]\d|\d{3})")
-UPDATED_BY = re.compile(r"^(?:updated|written|posted)\s+(?=by\s)", re.IGNORECASE)
+# " by Kori Schulman" after a line's dates: "January 17, 2017 at 6:08 PM ET by Kori Schulman".
+TRAILING_BYLINE = re.compile(r"\s(?P<byline>(?:by|By|BY)\s+\S.*)$")
 NUMERIC_DATE = re.compile(rf"^{_NUMERIC_DATE}")
 # "- Arab News", "• Qatar Tribune": a publisher's name, not a label such as "- Source:".
 BULLET_SOURCE = re.compile(r"^[-•·*]\s*(?P<source>[^\s:][^:]{0,48}[^\s:])$")
+# "By Ana Ruiz", "By: CNN Wire", "Analysis by Joan Biskupic, CNN", "Written by ...": a name is up
+# to five capitalised words, with the particles of names between them ("Alejandro de la Garza").
+MAX_BYLINE_WORDS = 12
+_NAME = (
+    r"[A-Z][\w.'’-]*(?:\s+(?:(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn|al"
+    r"|el|ter|ten|y)\s+)*[A-Z][\w.'’-]*){0,4}"
+)
 BYLINE = re.compile(
-    r"^(?:by|By|BY)\s+(?P<byline>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}"
-    r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})*)"
+    r"^(?:(?i:analysis|opinion|commentary|story|written|words|reporting|reported|text|updated"
+    r"|posted|compiled|edited)\s+)?(?:by|By|BY):?\s+"
+    rf"(?P<byline>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)"
     r"(?:\s*[,|]\s*.{0,60})?$"
 )
 DATELINE_LINE = re.compile(r"^[A-Z][A-Z'’.-]{2,}(?:[ ,]+[A-Z][A-Za-z'’.-]+){0,3}$")
@@ -101,24 +110,21 @@ def parse_meta(
             prefix = prefix[len(time_prefix) :].strip(" -|·•,")
         source = prefix if prefix and prefix.lower() not in TIME_LABELS else None
         return Meta(kind="time", source=source, published_raw=rel.group("rel"))
+    if n_words <= MAX_DATE_LINE_WORDS:
+        dated = _date_line(line)
+        if dated is not None:
+            return dated
     date = ABSOLUTE_DATE.match(line)
     if date and _is_calendar_date(date.group("date")):
         rest = date.end()
         while rest < len(line) and line[rest] in " |-–—,:":
             rest += 1
-        # What follows is a title ("date 2025-06-02 Title"), unless it is only more dates and
-        # labels ("10/04/16 05:07 AM EDT", a date printed twice).
-        dated_to_end = not _leftover_after_dates(line[rest:])
-        return Meta(
+        return Meta(  # what follows is a title: "date 2025-06-02 Title"
             kind="date",
             published_raw=date.group("date"),
-            rest=rest if rest < len(line) and not dated_to_end else None,
+            rest=rest if rest < len(line) else None,
         )
-    if n_words <= MAX_DATE_LINE_WORDS:
-        dated = _date_line(line)
-        if dated is not None:
-            return dated
-    if n_words <= 12:
+    if n_words <= MAX_BYLINE_WORDS:
         by = BYLINE.match(line)
         if by:
             return Meta(kind="byline", byline=by.group("byline").strip())
@@ -137,12 +143,20 @@ def _date_line(line: str) -> Meta | None:
     found = DATE_IN_LINE.search(line) if DATE_HINT.search(line) else None
     if found is None or not _is_calendar_date(found.group("date")):
         return None
-    if _leftover_after_dates(line[found.start() :]):
+    dated, byline = line, None
+    trailing = TRAILING_BYLINE.search(line, found.end())
+    if trailing is not None:
+        dated, byline = line[: trailing.start()], trailing.group("byline")
+    if _leftover_after_dates(dated[found.start() :]):
         return None  # words after the first date that are neither a date nor a label
-    head = DATE_LABELS.sub(" ", line[: found.start()]).strip()
-    if not head:
+    head = line[: found.start()]
+    if DATE_LABELS.sub(" ", head).strip():
+        if byline is not None:
+            return None  # words before the date, and a byline after it
+        byline = " ".join(head.split("@")[0].split())  # "by Grant Brisbee@mccoveychron"
+    if byline is None:
         return Meta(kind="date", published_raw=found.group("date"))
-    by = BYLINE.match(UPDATED_BY.sub("", " ".join(line[: found.start()].split("@")[0].split())))
+    by = BYLINE.match(byline)
     if by is None:
         return None
     return Meta(kind="byline", byline=by.group("byline").strip(), published_raw=found.group("date"))

@@ -489,8 +489,9 @@ def _header_groups(lines: list[Line], first: int, last: int) -> list[list[int]]:
     return groups
 
 
-def _is_strong_header(lines: list[Line], group: list[int]) -> bool:
-    """Does this group of short lines open a new article?"""
+def _is_strong_header(lines: list[Line], group: list[int], prose_above: list[Line]) -> bool:
+    """Does this group of short lines open a new article? `prose_above`: the prose lines of the
+    block it would end."""
     texts = Counter(lines[i].text for i in group if lines[i].headline)
     if any(count >= 2 for count in texts.values()):
         return True
@@ -498,16 +499,23 @@ def _is_strong_header(lines: list[Line], group: list[int]) -> bool:
     has_title = bool(texts) or any(m.rest is not None for m in metas if m)
     if has_title and any(m.kind in {"time", "date", "source", "byline"} for m in metas if m):
         return True
-    # A byline and a date with no title: the head of an article whose headline sits higher up,
-    # above a caption or a standfirst.
-    return any(m.byline for m in metas if m) and any(m.published_raw for m in metas if m)
+    # A byline and a date with no title under one paragraph of a standfirst's or caption's
+    # length: the head of the article whose headline sits above that paragraph. Under more
+    # prose, the article has begun already (an author box, a live blog's entry).
+    return (
+        len(prose_above) == 1
+        and prose_above[0].words <= MAX_STANDFIRST_WORDS
+        and any(m.byline for m in metas if m)
+        and any(m.published_raw for m in metas if m)
+    )
 
 
 def _blocks(lines: list[Line], first: int, last: int) -> list[_Block]:
     starts = [first]
     headers: dict[int, list[int]] = {}
     for group in _header_groups(lines, first, last):
-        if _is_strong_header(lines, group):
+        prose_above = [line for line in lines[starts[-1] : group[0]] if line.prose]
+        if _is_strong_header(lines, group, prose_above):
             if group[0] != first:
                 starts.append(group[0])
             headers[group[0]] = group

@@ -50,9 +50,19 @@ def test_a_line_of_dates_and_labels_is_a_date_line_with_nothing_left_for_a_title
             "Dec 10, 2016, 10:20am",
         ),
         ("By Ana Ruiz, Reuters | June 3, 2025", "Ana Ruiz, Reuters", "June 3, 2025"),
+        (
+            "January 17, 2017 at 6:08 PM ET by Kori Schulman",
+            "Kori Schulman",
+            "January 17, 2017 at 6:08 PM",
+        ),
+        (
+            "Wednesday January 18, 2017 11:44 am PST by Juli Clover",
+            "Juli Clover",
+            "January 18, 2017 11:44 am",
+        ),
     ],
 )
-def test_a_byline_then_a_date_gives_both(line, byline, published_raw):
+def test_a_byline_and_a_date_on_one_line_give_both(line, byline, published_raw):
     meta = parse_meta(line)
     assert meta is not None
     assert (meta.kind, meta.byline, meta.published_raw) == ("byline", byline, published_raw)
@@ -118,3 +128,25 @@ def test_a_day_without_a_year_is_the_last_such_day_up_to_the_crawl():
     )
     new_year = datetime(2017, 1, 2, tzinfo=UTC)
     assert resolve_published("December 30 at 9:00 am", new_year).year == 2016
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ("By: CNN Wire", "CNN Wire"),
+        ("By Alejandro de la Garza", "Alejandro de la Garza"),
+        ("Written by Patrick Allan", "Patrick Allan"),
+        ("Analysis by Joan Biskupic, CNN", "Joan Biskupic, CNN"),
+    ],
+)
+def test_bylines_with_a_label_a_colon_or_name_particles(line, byline):
+    meta = parse_meta(line)
+    assert (meta.kind, meta.byline) == ("byline", byline)
+
+
+@pytest.mark.parametrize(
+    "line", ["By the numbers: night buses", "Story by", "Sunset on June 3, 2025 by the lake"]
+)
+def test_lines_opening_like_a_byline_without_a_name_are_not_bylines(line):
+    meta = parse_meta(line)
+    assert meta is None or meta.byline is None

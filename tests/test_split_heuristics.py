@@ -588,3 +588,11 @@ def test_a_byline_with_a_date_heads_the_article_below_a_standfirst():
     )
     assert (main.title, main.body) == (TITLE, WHOLE)
     assert (main.byline, main.published_raw) == ("Ana Ruiz", "December 22, 2016 5:00 AM")
+
+
+def test_a_byline_with_a_date_inside_the_article_does_not_split_it():
+    """Under two paragraphs the article has begun: a byline and a date there (a live blog's
+    entry, an author box) do not open another article."""
+    result, main = _main(_page(TITLE, LEDE, SECOND, "By Ana Ruiz", "March 18 at 12:22 PM", THIRD))
+    assert (main.title, main.body) == (TITLE, WHOLE)
+    assert len(result.articles) == 1
