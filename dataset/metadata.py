@@ -43,8 +43,9 @@ ABSOLUTE_DATE = re.compile(
 # A line that holds a date and nothing else but labels: "on December 27, 2014 at 12:06 PM,
 # updated December 27, 2014 at 12:10 PM", "Updated 9:22 PM EST, Mon November 6, 2023", "March 18
 # at 12:22 PM" (a day without a year counts only with its time), or a byline and then a date:
-# "by Marguerite Reardon December 22, 2016 5:00 AM PST". Once its dates and what DATE_LABELS
-# names are taken out, such a line has nothing left (but the byline before its first date).
+# "by Marguerite Reardon December 22, 2016 5:00 AM PST" (or after it: "... 6:08 PM ET by Kori
+# Schulman"). Once its dates and what DATE_LABELS names are taken out, such a line has nothing
+# left but that byline.
 MAX_DATE_LINE_WORDS = 16
 DATE_IN_LINE = re.compile(
     rf"(?<!\w)(?P<date>{_DATE}|{_MONTH}\s+\d{{1,2}}(?:,?\s+at)?\s+{_TIME})(?!\w)", re.IGNORECASE
@@ -61,7 +62,6 @@ DATE_LABELS = re.compile(
 DATE_HINT = re.compile(r"\d(?:[/.:-]\d|\d{3})")
 # " by Kori Schulman" after a line's dates: "January 17, 2017 at 6:08 PM ET by Kori Schulman".
 TRAILING_BYLINE = re.compile(r"\s(?P<byline>(?:by|By|BY)\s+\S.*)$")
-NUMERIC_DATE = re.compile(rf"^{_NUMERIC_DATE}")
 # "- Arab News", "• Qatar Tribune": a publisher's name, not a label such as "- Source:".
 BULLET_SOURCE = re.compile(r"^[-•·*]\s*(?P<source>[^\s:][^:]{0,48}[^\s:])$")
 # "By Ana Ruiz", "By: CNN Wire", "Analysis by Joan Biskupic, CNN", "Written by ...": a name is up
@@ -170,11 +170,11 @@ def _leftover_after_dates(text: str) -> str:
 def _is_calendar_date(text: str) -> bool:
     """Numeric dates must be a day and a month in one order or the other, and dotted ones with
     a two-digit year must print both with two digits ("01.09.17"; "1.2.10" is a version)."""
-    found = NUMERIC_DATE.match(text)
-    if not found:
+    parts = DATE_PARTS.match(text)
+    if parts is None or not parts["n1"]:
         return True
-    first, second, year = re.split(r"[/.]", found.group())
-    if "." in found.group() and len(year) == 2 and min(len(first), len(second)) < 2:
+    first, second, year = parts["n1"], parts["n2"], parts["ny"]
+    if parts["dot"] and len(year) == 2 and min(len(first), len(second)) < 2:
         return False
     low, high = sorted((int(first), int(second)))
     return 1 <= low <= 12 and high <= 31
@@ -214,7 +214,7 @@ DATE_PARTS = re.compile(
     r"^(?:(?P<iso_y>\d{4})-(?P<iso_m>\d{2})-(?P<iso_d>\d{2})"
     r"|(?P<md_m>[a-z]{3})[a-z]*\.?\s+(?P<md_d>\d{1,2}),?(?:\s+(?P<md_y>\d{4}))?"
     r"|(?P<dm_d>\d{1,2})\s+(?P<dm_m>[a-z]{3})[a-z]*\.?,?\s+(?P<dm_y>\d{4})"
-    r"|(?P<n1>\d{1,2})[/.](?P<n2>\d{1,2})[/.](?P<ny>\d{4}|\d{2}))"
+    r"|(?P<n1>\d{1,2})(?:/|(?P<dot>\.))(?P<n2>\d{1,2})[/.](?P<ny>\d{4}|\d{2}))"
     r"(?:,?\s*(?:at\s+|T)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"\s*(?:(?P<half>[ap])\.?m\.?)?)?",
     re.IGNORECASE,
