@@ -170,6 +170,8 @@ class _Block:
     score: float = 0.0
     # A section that holds no article (comments, a news ticker): its label, else None.
     section: str | None = None
+    # Prose above the byline and date of the article below: its body is no article's.
+    standfirst: bool = False
 
 
 def read_lines(text: str, layout: Layout) -> list[Line]:
@@ -262,7 +264,7 @@ def _read_region(lines: list[Line], first: int, last: int, counts: Counter[str])
             minor = minor_titles.pop(block.title)
             minor.title, minor.title_span = None, None
         held.update(block.body, block.meta)
-        is_article = _is_article_body(lines, block)
+        is_article = _is_article_body(lines, block) and not block.standfirst
         if block.title is not None:
             if is_article:
                 held.add(block.title)
@@ -489,38 +491,50 @@ def _header_groups(lines: list[Line], first: int, last: int) -> list[list[int]]:
     return groups
 
 
-def _is_strong_header(lines: list[Line], group: list[int], prose_above: list[Line]) -> bool:
-    """Does this group of short lines open a new article? `prose_above`: the prose lines of the
-    block it would end."""
+def _is_strong_header(lines: list[Line], group: list[int]) -> bool:
+    """Does this group of short lines open a new article?"""
     texts = Counter(lines[i].text for i in group if lines[i].headline)
     if any(count >= 2 for count in texts.values()):
         return True
     metas = [lines[i].meta for i in group if lines[i].kind == "meta"]
     has_title = bool(texts) or any(m.rest is not None for m in metas if m)
-    if has_title and any(m.kind in {"time", "date", "source", "byline"} for m in metas if m):
-        return True
-    # A byline and a date with no title under one paragraph of a standfirst's or caption's
-    # length: the head of the article whose headline sits above that paragraph. Under more
-    # prose, the article has begun already (an author box, a live blog's entry).
+    return has_title and any(m.kind in {"time", "date", "source", "byline"} for m in metas if m)
+
+
+def _is_head_below_standfirst(lines: list[Line], group: list[int], prose_above: int) -> bool:
+    """A byline and a date with no title under no more prose than a standfirst (a caption, a
+    standfirst, or both; `prose_above` words of it since the last block began): the head of the
+    article whose headline sits above that prose. Under more, the article has begun already (an
+    author box, a live blog's entry)."""
+    metas = [lines[i].meta for i in group if lines[i].meta]
     return (
-        len(prose_above) == 1
-        and prose_above[0].words <= MAX_STANDFIRST_WORDS
-        and any(m.byline for m in metas if m)
-        and any(m.published_raw for m in metas if m)
+        0 < prose_above <= MAX_STANDFIRST_WORDS
+        and any(m.byline for m in metas)
+        and any(m.published_raw for m in metas)
     )
 
 
 def _blocks(lines: list[Line], first: int, last: int) -> list[_Block]:
+    """The region cut where a header group opens an article. The prose above a byline-and-date
+    head (see _is_head_below_standfirst) makes a block that is a standfirst, never an article."""
     starts = [first]
     headers: dict[int, list[int]] = {}
+    standfirsts: set[int] = set()
     for group in _header_groups(lines, first, last):
-        prose_above = [line for line in lines[starts[-1] : group[0]] if line.prose]
-        if _is_strong_header(lines, group, prose_above):
+        prose_above = sum(line.words for line in lines[starts[-1] : group[0]] if line.prose)
+        strong = _is_strong_header(lines, group)
+        if strong or _is_head_below_standfirst(lines, group, prose_above):
+            if not strong:
+                standfirsts.add(starts[-1])
             if group[0] != first:
                 starts.append(group[0])
             headers[group[0]] = group
     starts.append(last)
-    return [_Block(a, b, header=headers.get(a, [])) for a, b in pairwise(starts) if a < b]
+    return [
+        _Block(a, b, header=headers.get(a, []), standfirst=a in standfirsts)
+        for a, b in pairwise(starts)
+        if a < b
+    ]
 
 
 def _line_score(line: Line) -> float:

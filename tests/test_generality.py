@@ -70,11 +70,11 @@ def test_title_match_ignores_case_punctuation_and_a_trailing_site_name():
     assert not evaluate.title_matches("", "How to build a terrarium")
 
 
-@pytest.mark.parametrize(("split", "scored"), [("unseen", 0.574), ("blind-inspect", 0.842)])
+@pytest.mark.parametrize(("split", "scored"), [("unseen", 0.556), ("blind-inspect", 0.868)])
 def test_main_article_titles_keep_their_accuracy(split, scored):
-    """The main article's title is the page's known title on 57% of the unseen pages (41% with
-    the rule before: the last headline above the body; 61% before dates among labels and numeric
-    dates were read, which cost two unseen pages their title); a regression guard, not a target."""
+    """The main article's title is the page's known title on 56% of the unseen pages (41% with
+    the rule before: the last headline above the body; 61% before the date and byline work, which
+    cost three unseen pages their title; see README); a regression guard, not a target."""
     pages = evaluate.load_facts(split, "title")
     assert len(pages) >= 38
     accuracy, _ = evaluate.fact_accuracy(pages, "title")
@@ -84,9 +84,9 @@ def test_main_article_titles_keep_their_accuracy(split, scored):
 @pytest.mark.parametrize(
     ("split", "fact", "scored"),
     [
-        ("unseen", "date", 0.487),  # 0.256 when only dates opening a line were read
+        ("unseen", "date", 0.513),  # 0.256 when only dates opening a line were read
         ("blind-inspect", "date", 0.622),  # 0.189
-        ("unseen", "byline", 0.306),  # 0.204 before bylines with dates, labels and particles
+        ("unseen", "byline", 0.327),  # 0.204 before bylines with dates, labels and particles
         ("blind-inspect", "byline", 0.417),  # 0.278
     ],
 )

@@ -596,3 +596,25 @@ def test_a_byline_with_a_date_inside_the_article_does_not_split_it():
     result, main = _main(_page(TITLE, LEDE, SECOND, "By Ana Ruiz", "March 18 at 12:22 PM", THIRD))
     assert (main.title, main.body) == (TITLE, WHOLE)
     assert len(result.articles) == 1
+
+
+def test_a_caption_and_a_standfirst_above_the_byline_hand_the_headline_down():
+    """A photo caption and a standfirst (together no longer than a standfirst) between the
+    headline and a byline with its date are no article: the article under them takes the
+    headline, and a glued share bar under the byline is boilerplate, not a title."""
+    caption = "Night buses wait at the depot in the outer districts. | Photo by City News"
+    standfirst = "Shift workers asked for the night buses for a year; the council agreed on Monday."
+    text = _page(
+        TITLE,
+        caption,
+        standfirst,
+        "By Ana Ruiz",
+        "10/04/16 05:07 AM EDT",
+        "Share on Facebook Share on Twitter",
+        *WHOLE.split("\n\n"),
+    )
+    result, main = _main(text)
+    assert (main.title, main.body) == (TITLE, WHOLE)
+    assert (main.byline, main.published_raw) == ("Ana Ruiz", "10/04/16 05:07 AM")
+    labels = {text[p.start : p.end]: p.label for p in result.pieces}
+    assert labels["Share on Facebook Share on Twitter"] == "share_bar"
