@@ -23,14 +23,33 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+# Month names of the languages whose pages print the day first: "30 avril 2015", "7 de enero
+# de 2014", "3. März 2025", "2 Haziran 2025", "12 settembre 2016" (English ones by _MONTH).
+DAY_FIRST_MONTHS = {
+    name: number
+    for names in (
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+        "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+        "dicembre",
+        "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+        "januar februar märz april mai juni juli august september oktober november dezember",
+        "januari februari maart april mei juni juli augustus september oktober november december",
+        "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",
+    )
+    for number, name in enumerate(names.split(), 1)
+}
+_DAY_FIRST_MONTH = "(?:" + "|".join(sorted(DAY_FIRST_MONTHS, key=len, reverse=True)) + ")"
 _TIME = r"\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
-_AT_TIME = rf"(?:,?\s+(?:at\s+)?{_TIME})?"
+# What may stand between a date and its time: "at", "à", "a las", "um", "alle", "às", "om".
+_TIME_WORD = r"(?:at|à|a las|um|alle|às|om)"
+_AT_TIME = rf"(?:,?\s+(?:{_TIME_WORD}\s+)?{_TIME})?"
 # "12/20/16", "08.01.2014": day and month in either order (see resolve_published).
 _NUMERIC_DATE = r"\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})(?!\d)"
 _DATE = (
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]{_TIME})?"
     rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}{_AT_TIME}"
-    rf"|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}{_AT_TIME}"
+    rf"|\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTH}|{_DAY_FIRST_MONTH}),?\s+(?:de\s+)?\d{{4}}{_AT_TIME}"
     rf"|{_NUMERIC_DATE}(?:\s+{_TIME})?)"
 )
 ABSOLUTE_DATE = re.compile(
@@ -50,10 +69,22 @@ MAX_DATE_LINE_WORDS = 16
 DATE_IN_LINE = re.compile(
     rf"(?<!\w)(?P<date>{_DATE}|{_MONTH}\s+\d{{1,2}}(?:,?\s+at)?\s+{_TIME})(?!\w)", re.IGNORECASE
 )
-_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
+_WEEKDAY = (
+    r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
+    r"|pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar)"
+)
 _ZONE = r"(?:[ecmp][sd]?t|gmt|utc|bst|cest|cet|eest|eet|msk|trt|ist)"
+# Words that label a date, in the languages of DAY_FIRST_MONTHS too ("Mis à jour le", "h" and
+# "Uhr" after a time: "10:21 h", "14:30 Uhr").
+_DATE_WORDS = (
+    r"(?:on|at|updated|published|posted|last|modified|le|mis à jour|publié|actualizado|publicado"
+    r"|aktualisiert|veröffentlicht|am|uhr|güncellendi|güncelleme|h)"
+)
 DATE_LABELS = re.compile(
-    rf"(?<!\w)(?:{_TIME}|on|at|updated|published|posted|last|modified|{_WEEKDAY}|{_ZONE})(?!\w)"
+    rf"(?<!\w)(?:{_TIME}|{_TIME_WORD}|{_DATE_WORDS}|{_WEEKDAY}|{_ZONE})(?!\w)"
     r"|@\w+|[\s|·•,;:()\-–—/]+",
     re.IGNORECASE,
 )
@@ -213,9 +244,10 @@ _MONTHS = {
 DATE_PARTS = re.compile(
     r"^(?:(?P<iso_y>\d{4})-(?P<iso_m>\d{2})-(?P<iso_d>\d{2})"
     r"|(?P<md_m>[a-z]{3})[a-z]*\.?\s+(?P<md_d>\d{1,2}),?(?:\s+(?P<md_y>\d{4}))?"
-    r"|(?P<dm_d>\d{1,2})\s+(?P<dm_m>[a-z]{3})[a-z]*\.?,?\s+(?P<dm_y>\d{4})"
+    r"|(?P<dm_d>\d{1,2})\.?\s+(?:de\s+)?(?P<dm_m>[^\W\d_]+)\.?,?\s+(?:de\s+)?(?P<dm_y>\d{4})"
     r"|(?P<n1>\d{1,2})(?:/|(?P<dot>\.))(?P<n2>\d{1,2})[/.](?P<ny>\d{4}|\d{2}))"
-    r"(?:,?\s*(?:at\s+|T)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    rf"(?:,?\s*(?:{_TIME_WORD}\s+|T)?(?P<hour>\d{{1,2}})[:.](?P<minute>\d{{2}})"
+    r"(?::(?P<second>\d{2}))?"
     r"\s*(?:(?P<half>[ap])\.?m\.?)?)?",
     re.IGNORECASE,
 )
@@ -277,7 +309,8 @@ def _calendar_day(parts: re.Match[str]) -> tuple[int | None, int, int] | None:
         year = int(parts["md_y"]) if parts["md_y"] else None
         return (year, month, int(parts["md_d"])) if month else None
     if parts["dm_m"]:
-        month = _MONTHS.get(parts["dm_m"].lower())
+        name = parts["dm_m"].lower()
+        month = DAY_FIRST_MONTHS.get(name) or _MONTHS.get(name[:3])
         return (int(parts["dm_y"]), month, int(parts["dm_d"])) if month else None
     first, second, year = int(parts["n1"]), int(parts["n2"]), int(parts["ny"])
     year += 0 if len(parts["ny"]) == 4 else (2000 if year < 70 else 1900)

@@ -150,3 +150,29 @@ def test_bylines_with_a_label_a_colon_or_name_particles(line, byline):
 def test_lines_opening_like_a_byline_without_a_name_are_not_bylines(line):
     meta = parse_meta(line)
     assert meta is None or meta.byline is None
+
+
+@pytest.mark.parametrize(
+    ("line", "published_raw", "expected"),
+    [
+        (
+            "30 avril 2015 à 07:19 (Mis à jour : 30 avril 2015 à 07:38)",
+            "30 avril 2015 à 07:19",
+            "2015-04-30T07:19:00+00:00",
+        ),
+        ("jueves, 09 enero 2014 - 10:21 h", "09 enero 2014", "2014-01-09T00:00:00+00:00"),
+        ("7 de enero de 2014", "7 de enero de 2014", "2014-01-07T00:00:00+00:00"),
+        ("3. März 2025, 14:30 Uhr", "3. März 2025, 14:30", "2025-03-03T14:30:00+00:00"),
+        ("Güncelleme: 2 Haziran 2025 14:30", "2 Haziran 2025 14:30", "2025-06-02T14:30:00+00:00"),
+        ("12 settembre 2016", "12 settembre 2016", "2016-09-12T00:00:00+00:00"),
+    ],
+)
+def test_day_first_dates_in_other_languages(line, published_raw, expected):
+    meta = parse_meta(line)
+    assert (meta.kind, meta.published_raw, meta.rest) == ("date", published_raw, None)
+    assert resolve_published(meta.published_raw, None).isoformat() == expected
+
+
+def test_a_month_name_in_a_sentence_is_no_date_line():
+    assert parse_meta("Journal numérique 30 avril 2015") is None
+    assert parse_meta("On 12 mars 2025 the talks resumed") is None
