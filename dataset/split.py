@@ -520,8 +520,10 @@ def _blocks(lines: list[Line], first: int, last: int) -> list[_Block]:
     starts = [first]
     headers: dict[int, list[int]] = {}
     standfirsts: set[int] = set()
+    prose_above, scanned = 0, first  # prose words since the current block began
     for group in _header_groups(lines, first, last):
-        prose_above = sum(line.words for line in lines[starts[-1] : group[0]] if line.prose)
+        prose_above += sum(line.words for line in lines[scanned : group[0]])  # prose between groups
+        scanned = group[-1] + 1
         strong = _is_strong_header(lines, group)
         if strong or _is_head_below_standfirst(lines, group, prose_above):
             if not strong:
@@ -529,6 +531,7 @@ def _blocks(lines: list[Line], first: int, last: int) -> list[_Block]:
             if group[0] != first:
                 starts.append(group[0])
             headers[group[0]] = group
+            prose_above = 0
     starts.append(last)
     return [
         _Block(a, b, header=headers.get(a, []), standfirst=a in standfirsts)
