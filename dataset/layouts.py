@@ -12,6 +12,7 @@ from re import _parser as re_parser
 
 # What may follow a section marker on its line: "Read also:", "À lire aussi :".
 MARKER_TRAILER = " :"
+DATE_ORDERS = ("dmy", "mdy")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class Layout:
     section_markers: tuple[re.Pattern[str], ...]
     timezone: str = "UTC"
     time_prefix: str | None = None
+    # How the site prints a numeric date whose day and month could be either way round
+    # ("08/01/2014"): "dmy" or "mdy"; None leaves such dates unresolved.
+    date_order: str | None = None
     detect: tuple[str, ...] = field(default=())
     # Most lines match no rule: one anchored alternation and a keyword scan reject them at once.
     _screen: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -99,6 +103,14 @@ def _check_anchored(pattern: str, what: str) -> str:
     return pattern
 
 
+def _date_order(layout: str, order: str | None) -> str | None:
+    if order not in (None, *DATE_ORDERS):
+        raise LayoutError(
+            f"layouts.toml: layout {layout!r} has date_order {order!r}; use one of {DATE_ORDERS}"
+        )
+    return order
+
+
 def _compile(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(_check_anchored(p, "section marker"), re.IGNORECASE) for p in patterns)
 
@@ -133,6 +145,7 @@ def load_layouts() -> tuple[Layout, ...]:
             section_markers=_compile(spec.get("section_markers", [])) + generic_markers,
             timezone=spec.get("timezone", "UTC"),
             time_prefix=spec.get("time_prefix"),
+            date_order=_date_order(name, spec.get("date_order")),
             detect=tuple(spec["detect"]),
         )
         for name, spec in sorted(data.get("layouts", {}).items())

@@ -254,14 +254,18 @@ DATE_PARTS = re.compile(
 
 
 def resolve_published(
-    raw: str | None, crawled_at: datetime | None, timezone: str = "UTC"
+    raw: str | None,
+    crawled_at: datetime | None,
+    timezone: str = "UTC",
+    date_order: str | None = None,
 ) -> datetime | None:
     """Turn the date text of a page into a UTC timestamp, or None when it cannot be known.
 
     Relative times ("4 days ago") need the crawl time; absolute dates without a zone are read
     in the layout's time zone (UTC unless the layout says otherwise). A day without a year
     ("March 18 at 12:22 PM") is the last such day up to the crawl, so it needs the crawl time
-    too; a numeric date whose day and month could be either ("08/01/2014") is not guessed.
+    too; a numeric date whose day and month could be either ("08/01/2014") is read in the
+    layout's `date_order` ("dmy", "mdy"), and not guessed without one.
     """
     if raw is None:
         return None
@@ -281,7 +285,7 @@ def resolve_published(
             return crawled_at - timedelta(days=days * count)
         return crawled_at - timedelta(**{_REL_UNITS[unit]: count})
     parts = DATE_PARTS.match(text)
-    day = _calendar_day(parts) if parts else None
+    day = _calendar_day(parts, date_order) if parts else None
     if day is None:
         return None
     year, month, day_of_month = day
@@ -300,8 +304,11 @@ def resolve_published(
     return stamp.astimezone(UTC)
 
 
-def _calendar_day(parts: re.Match[str]) -> tuple[int | None, int, int] | None:
-    """(year or None, month, day) of a DATE_PARTS match; None for an ambiguous numeric date."""
+def _calendar_day(
+    parts: re.Match[str], date_order: str | None
+) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of a DATE_PARTS match; None for a numeric date whose order
+    only `date_order` could tell, when it is None."""
     if parts["iso_y"]:
         return int(parts["iso_y"]), int(parts["iso_m"]), int(parts["iso_d"])
     if parts["md_m"]:
@@ -316,9 +323,9 @@ def _calendar_day(parts: re.Match[str]) -> tuple[int | None, int, int] | None:
     year += 0 if len(parts["ny"]) == 4 else (2000 if year < 70 else 1900)
     if first > 12 >= second:
         return year, second, first
-    if second > 12 >= first or first == second:
+    if second > 12 >= first or first == second or date_order == "mdy":
         return year, first, second
-    return None
+    return (year, second, first) if date_order == "dmy" else None
 
 
 def _clock(parts: re.Match[str]) -> tuple[int, int, int]:

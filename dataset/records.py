@@ -47,7 +47,9 @@ def article_rows(raw: RawFile, split: SplitResult, manifest: ManifestEntry | Non
                 "source": art.source or fallback.get("source") or (manifest and manifest.site),
                 "byline": art.byline or fallback.get("byline"),
                 "dateline": art.dateline,
-                "published_at": resolve_published(published_raw, crawled_at, split.timezone),
+                "published_at": resolve_published(
+                    published_raw, crawled_at, split.timezone, split.date_order
+                ),
                 "published_raw": published_raw,
                 "body": art.body,
                 "title_start": title_start,

@@ -152,6 +152,7 @@ class SplitArticle:
 class SplitResult:
     layout: str
     timezone: str
+    date_order: str | None  # the layout's, for numeric dates (resolve_published)
     articles: list[SplitArticle]
     pieces: list[Piece]
 
@@ -761,7 +762,7 @@ def _assemble(
         if line.kind == "marker"
     ]
     pieces.sort(key=lambda p: (p.start, p.end))
-    return SplitResult(layout.name, layout.timezone, articles, pieces)
+    return SplitResult(layout.name, layout.timezone, layout.date_order, articles, pieces)
 
 
 def _article(

@@ -176,3 +176,39 @@ def test_day_first_dates_in_other_languages(line, published_raw, expected):
 def test_a_month_name_in_a_sentence_is_no_date_line():
     assert parse_meta("Journal numérique 30 avril 2015") is None
     assert parse_meta("On 12 mars 2025 the talks resumed") is None
+
+
+def test_a_layouts_date_order_reads_numeric_dates_that_could_go_either_way():
+    assert resolve_published("08/01/2014", None, date_order="dmy").isoformat() == (
+        "2014-01-08T00:00:00+00:00"
+    )
+    assert resolve_published("08/01/2014", None, date_order="mdy").isoformat() == (
+        "2014-08-01T00:00:00+00:00"
+    )
+    # A date only one order can read is read that way, whatever the layout says.
+    assert resolve_published("12/20/16", None, date_order="dmy").month == 12
+    assert resolve_published("20.12.2016", None, date_order="mdy").day == 20
+
+
+def test_the_split_carries_the_layouts_date_order_to_the_article_rows():
+    from istanbul_talks.dataset.layouts import Layout, load_layouts
+    from istanbul_talks.dataset.read import RawFile
+    from istanbul_talks.dataset.records import article_rows
+    from istanbul_talks.dataset.split import split_text
+
+    generic = load_layouts()[-1]
+    dmy = Layout("dmy_site", generic.boilerplate, generic.section_markers, date_order="dmy")
+    lede = (
+        "The city council voted on Monday to extend the night bus network to the outer "
+        "districts, after a year of petitions from shift workers who said the last trains "
+        "left them stranded."
+    )
+    text = f"Night buses to reach the outer districts\n08/01/2014 14:30\n{lede}\n"
+    raw = RawFile("d", "d.txt", "0" * 64, len(text), "utf-8", text, [])
+    rows = {
+        name: article_rows(raw, split_text(text, layout), None)[0]
+        for name, layout in (("generic", generic), ("dmy", dmy))
+    }
+    assert rows["generic"]["published_raw"] == rows["dmy"]["published_raw"] == "08/01/2014 14:30"
+    assert rows["generic"]["published_at"] is None
+    assert rows["dmy"]["published_at"].isoformat() == "2014-01-08T14:30:00+00:00"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from istanbul_talks.dataset.layouts import LayoutError, _check_anchored
+from istanbul_talks.dataset.layouts import LayoutError, _check_anchored, _date_order
 from istanbul_talks.dataset.schemas import (
     ARTICLE,
     ContractError,
@@ -76,3 +76,9 @@ def test_layout_patterns_without_keywords_must_be_anchored(pattern):
 
 def test_anchored_pattern_is_accepted():
     assert _check_anchored("^(home|menu)$", "navigation") == "^(home|menu)$"
+
+
+def test_a_layouts_date_order_is_dmy_mdy_or_absent():
+    assert [_date_order("site", order) for order in ("dmy", "mdy", None)] == ["dmy", "mdy", None]
+    with pytest.raises(LayoutError, match="layout 'site' has date_order 'ymd'"):
+        _date_order("site", "ymd")
