@@ -80,7 +80,7 @@ _ZONE = r"(?:[ecmp][sd]?t|gmt|utc|bst|cest|cet|eest|eet|msk|trt|ist)"
 # Words that label a date, in the languages of DAY_FIRST_MONTHS too ("Mis à jour le", "h" and
 # "Uhr" after a time: "10:21 h", "14:30 Uhr").
 _DATE_WORDS = (
-    r"(?:on|at|updated|published|posted|last|modified|le|mis à jour|publié|actualizado|publicado"
+    r"(?:on|updated|published|posted|last|modified|le|mis à jour|publié|actualizado|publicado"
     r"|aktualisiert|veröffentlicht|am|uhr|güncellendi|güncelleme|h)"
 )
 DATE_LABELS = re.compile(
