@@ -19,6 +19,21 @@ def test_metric_on_hand_computed_example():
     assert evaluate.score("", gold).f1 == 0.0
 
 
+def test_f1_interval_resamples_pages():
+    same = {f"p{i}": evaluate.Score(8, 10, 10) for i in range(5)}  # every page at F1 0.8
+    assert evaluate.f1_interval(same) == pytest.approx((0.8, 0.8))
+    # One large page the splitter misses and small good ones: the micro F1 depends on the draw.
+    mixed = {
+        "big": evaluate.Score(0, 50, 50),
+        **{f"p{i}": evaluate.Score(9, 10, 10) for i in range(9)},
+    }
+    low, high = evaluate.f1_interval(mixed)
+    total = evaluate.Score(81, 140, 140)
+    assert low < total.f1 < high
+    assert (low, high) == evaluate.f1_interval(mixed)  # seeded
+    assert high == pytest.approx(0.9)  # drawing no "big" page at all is likely enough
+
+
 def test_set_has_tuned_held_out_and_blind_pages():
     pages = evaluate.load("all")
     assert len(pages) == 124
