@@ -96,17 +96,22 @@ TRAILING_BYLINE = re.compile(r"\s(?P<byline>(?:by|By|BY)\s+\S.*)$")
 # "- Arab News", "• Qatar Tribune": a publisher's name, not a label such as "- Source:".
 BULLET_SOURCE = re.compile(r"^[-•·*]\s*(?P<source>[^\s:][^:]{0,48}[^\s:])$")
 # "By Ana Ruiz", "By: CNN Wire", "Analysis by Joan Biskupic, CNN", "Written by ...": a name is up
-# to five capitalised words, with the particles of names between them ("Alejandro de la Garza").
+# to five capitalised words, with the particles of names between them ("Alejandro de la Garza")
+# and a quoted nickname ('Amanda "Tania Mae" Tan'). A symbol may stand before the line ("👤by"),
+# a reading time after it ("By Zach Hanlon5 minute Read"). A line of more than MAX_BYLINE_WORDS
+# words is a byline only when it is names alone ("By Dana A. Ford, ..., and Tom Watkins, CNN"):
+# "By Tuesday, the talks had stalled." is not.
 MAX_BYLINE_WORDS = 12
+_NAME_WORD = r"(?:[A-Z](?:[^\W\d_]|[.'’-])*|\"[^\"]{1,20}\"|“[^”]{1,20}”)"
 _NAME = (
-    r"[A-Z][\w.'’-]*(?:\s+(?:(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn|al"
-    r"|el|ter|ten|y)\s+)*[A-Z][\w.'’-]*){0,4}"
+    rf"{_NAME_WORD}(?:\s+(?:(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn|al"
+    rf"|el|ter|ten|y)\s+)*{_NAME_WORD}){{0,4}}"
 )
 BYLINE = re.compile(
-    r"^(?:(?i:analysis|opinion|commentary|story|written|words|reporting|reported|text|updated"
-    r"|posted|compiled|edited)\s+)?(?:by|By|BY):?\s+"
-    rf"(?P<byline>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)"
-    r"(?:\s*[,|]\s*.{0,60})?$"
+    r"^(?:[^\w\s]+\s*)?(?:(?i:analysis|opinion|commentary|story|written|words|reporting|reported"
+    r"|text|updated|posted|compiled|edited)\s+)?(?:by|By|BY):?\s+"
+    rf"(?P<byline>{_NAME}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_NAME})*)"
+    r"(?P<trailer>\s*(?:[,|]\s*.{0,60}|(?i:\d+\s*min(?:ute)?s?\.?\s+read)))?$"
 )
 DATELINE_LINE = re.compile(r"^[A-Z][A-Z'’.-]{2,}(?:[ ,]+[A-Z][A-Za-z'’.-]+){0,3}$")
 DATELINE_PREFIX = re.compile(
@@ -155,10 +160,9 @@ def parse_meta(
             published_raw=date.group("date"),
             rest=rest if rest < len(line) else None,
         )
-    if n_words <= MAX_BYLINE_WORDS:
-        by = BYLINE.match(line)
-        if by:
-            return Meta(kind="byline", byline=by.group("byline").strip())
+    by = BYLINE.match(line)
+    if by and (n_words <= MAX_BYLINE_WORDS or not by.group("trailer")):
+        return Meta(kind="byline", byline=by.group("byline").strip())
     if n_words <= 6:
         bullet = BULLET_SOURCE.match(line)
         if bullet:

@@ -253,14 +253,17 @@ def _read_region(lines: list[Line], first: int, last: int, counts: Counter[str])
     """The blocks of a region, each with its body, title and metadata. A title may sit above its
     block, on a line no earlier block holds, but not above an earlier article's body. A caption
     or standfirst between a headline and its byline makes a block of its own, whose body is no
-    article's: the article below, if it finds no title under that block, takes its headline."""
+    article's: the article below, if it finds no title under that block, takes its headline
+    (a standfirst's headline, always: it is the headline of the article below)."""
     blocks = _blocks(lines, first, last)
     floor = ceiling = first
     held: set[int] = set()  # earlier blocks' body and metadata lines, and their articles' titles
     minor_titles: dict[int, _Block] = {}  # titles of earlier blocks whose body is no article's
+    handed: int | None = None  # the title of the standfirst just above
     for block in blocks:
         _find_body(lines, block)
-        _find_header(lines, block, (floor, ceiling), counts, held)
+        _find_header(lines, block, (floor, ceiling), counts, held, handed)
+        handed = _standfirst_headline(lines, block) if block.standfirst else None
         if block.title in minor_titles:
             minor = minor_titles.pop(block.title)
             minor.title, minor.title_span = None, None
@@ -276,6 +279,17 @@ def _read_region(lines: list[Line], first: int, last: int, counts: Counter[str])
         if block.body:
             ceiling = block.body[-1] + 1
     return blocks
+
+
+def _standfirst_headline(lines: list[Line], block: _Block) -> int | None:
+    """The headline a standfirst block hands down to the article below: its first line when
+    that is title-shaped and more follows (a headline printed as a sentence, "Faker wins his
+    4th title!", then the standfirst), which then leaves the block and is its title no more
+    than a menu line above it is; else the block's title."""
+    if len(block.body) < 2 or _title_offset(lines[block.body[0]]) != 0:
+        return block.title
+    block.title, block.title_span = None, None
+    return block.body.pop(0)
 
 
 def _main_block(blocks: list[tuple[int, _Block]]) -> _Block | None:
@@ -576,9 +590,11 @@ def _find_header(
     limits: tuple[int, int],
     counts: Counter[str],
     held: set[int],
+    handed: int | None = None,
 ) -> None:
     """Choose the title and metadata lines: the block's header group, or lines above the body;
-    the title may sit above the block, not on a `held` line (see `_choose_title` for `limits`)."""
+    the title may sit above the block, not on a `held` line (see `_choose_title` for `limits`
+    and `handed`)."""
     if block.header:
         candidates = block.header
     elif block.body:
@@ -595,7 +611,7 @@ def _find_header(
         if lines[i].kind == "text" and lines[i].text.casefold() in sources:
             metas.append(i)
     source_lines = {i for i in metas if lines[i].kind == "text"}
-    title = _choose_title(lines, block, limits, counts, held | source_lines)
+    title = _choose_title(lines, block, limits, counts, held | source_lines, handed)
     if title is not None:
         block.title = title
         block.title_span = (
@@ -604,6 +620,8 @@ def _find_header(
         )
     if not block.header and block.title is not None:
         metas = [i for i in metas if i >= block.title]  # lines above the title are not its own
+    if block.title is not None and block.body:  # a byline under a headline below its group
+        metas += [i for i in range(block.title, block.body[0]) if lines[i].kind == "meta"]
     if block.header or block.title is not None:
         block.meta = sorted(set(metas))
 
@@ -614,17 +632,21 @@ def _choose_title(
     limits: tuple[int, int],
     counts: Counter[str],
     excluded: set[int],
+    handed: int | None = None,
 ) -> int | None:
     """The line above the body that is the article's title (see TITLE_WINDOW), if any. `limits`
     is (floor, ceiling): the title lies below the ceiling, the end of the previous block's body,
     or, only if there is none there, as high as the floor, the end of the last article's body
-    (so a headline above a caption's block still reaches the article under the caption)."""
+    (so a headline above a caption's block still reaches the article under the caption). There,
+    the title `handed` down by a standfirst block just above is the one."""
     if not block.body:
         return None
     begin = block.body[0]
     floor, ceiling = limits
     nearest: dict[str, int] = {}  # each distinct title text, at its copy nearest the body
-    for low, high in ((ceiling, begin), (floor, ceiling)):
+    for above, (low, high) in enumerate(((ceiling, begin), (floor, ceiling))):
+        if above and handed is not None and handed not in excluded:
+            return handed
         for i in range(max(low, begin - TITLE_WINDOW), high):
             if i not in excluded and (offset := _title_offset(lines[i])) is not None:
                 nearest[lines[i].text[offset:]] = i
@@ -770,7 +792,9 @@ def _article(
 ) -> tuple[SplitArticle, list[Piece]]:
     pieces: list[Piece] = []
     source = byline = dateline = published = None
-    for i in block.meta:
+    # The headline's own lines come first: a menu's "by ..." or date above it is another story's.
+    own_first = sorted(block.meta, key=lambda i: block.title is not None and i < block.title)
+    for i in own_first:
         meta = lines[i].meta
         line = lines[i]
         if meta is None:  # a plain line naming the publisher

@@ -85,11 +85,12 @@ def test_title_match_ignores_case_punctuation_and_a_trailing_site_name():
     assert not evaluate.title_matches("", "How to build a terrarium")
 
 
-@pytest.mark.parametrize(("split", "scored"), [("unseen", 0.556), ("blind-inspect", 0.868)])
+@pytest.mark.parametrize(("split", "scored"), [("unseen", 0.593), ("blind-inspect", 0.868)])
 def test_main_article_titles_keep_their_accuracy(split, scored):
-    """The main article's title is the page's known title on 56% of the unseen pages (41% with
+    """The main article's title is the page's known title on 59% of the unseen pages (41% with
     the rule before: the last headline above the body; 61% before the date and byline work, which
-    cost three unseen pages their title; see README); a regression guard, not a target."""
+    cost three unseen pages their title, 56% after it; see README); a regression guard, not a
+    target."""
     pages = evaluate.load_facts(split, "title")
     assert len(pages) >= 38
     accuracy, _ = evaluate.fact_accuracy(pages, "title")
@@ -99,10 +100,10 @@ def test_main_article_titles_keep_their_accuracy(split, scored):
 @pytest.mark.parametrize(
     ("split", "fact", "scored"),
     [
-        ("unseen", "date", 0.513),  # 0.256 when only dates opening a line were read
+        ("unseen", "date", 0.538),  # 0.256 when only dates opening a line were read
         ("blind-inspect", "date", 0.622),  # 0.189
-        ("unseen", "byline", 0.327),  # 0.204 before bylines with dates, labels and particles
-        ("blind-inspect", "byline", 0.417),  # 0.278
+        ("unseen", "byline", 0.347),  # 0.204 before bylines with dates, labels and particles
+        ("blind-inspect", "byline", 0.528),  # 0.278
     ],
 )
 def test_main_article_dates_and_bylines_keep_their_accuracy(split, fact, scored):

@@ -137,15 +137,30 @@ def test_a_day_without_a_year_is_the_last_such_day_up_to_the_crawl():
         ("By Alejandro de la Garza", "Alejandro de la Garza"),
         ("Written by Patrick Allan", "Patrick Allan"),
         ("Analysis by Joan Biskupic, CNN", "Joan Biskupic, CNN"),
+        ("👤by BWW News Desk", "BWW News Desk"),
+        ("By Zach Hanlon5 minute Read", "Zach Hanlon"),
+        ('By Amanda "Tania Mae" Tan', 'Amanda "Tania Mae" Tan'),
+        (
+            "By Dana A. Ford , James S.A. Corey, Chien-Ming Wang, and Tom Watkins, CNN",
+            "Dana A. Ford , James S.A. Corey, Chien-Ming Wang, and Tom Watkins, CNN",
+        ),
     ],
 )
 def test_bylines_with_a_label_a_colon_or_name_particles(line, byline):
+    """Also behind a symbol, before a reading time, with a quoted nickname, and a list of names
+    longer than MAX_BYLINE_WORDS words."""
     meta = parse_meta(line)
     assert (meta.kind, meta.byline) == ("byline", byline)
 
 
 @pytest.mark.parametrize(
-    "line", ["By the numbers: night buses", "Story by", "Sunset on June 3, 2025 by the lake"]
+    "line",
+    [
+        "By the numbers: night buses",
+        "Story by",
+        "Sunset on June 3, 2025 by the lake",
+        "By Tuesday, the talks had stalled and the ministers had gone home for the long weekend.",
+    ],
 )
 def test_lines_opening_like_a_byline_without_a_name_are_not_bylines(line):
     meta = parse_meta(line)

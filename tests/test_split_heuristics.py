@@ -618,3 +618,37 @@ def test_a_caption_and_a_standfirst_above_the_byline_hand_the_headline_down():
     assert (main.byline, main.published_raw) == ("Ana Ruiz", "10/04/16 05:07 AM")
     labels = {text[p.start : p.end]: p.label for p in result.pieces}
     assert labels["Share on Facebook Share on Twitter"] == "share_bar"
+
+
+def test_the_byline_under_the_headline_is_the_articles_not_a_menus_above_it():
+    """Menu lines and a date above the headline are a header group, which may hold another
+    story's "by ..." line; the headline is a question, so the group ends above it. The byline
+    between the headline and the body is the article's own, and the date above it still is."""
+    menu = ["Parent Toolkit", "Gadgets and Gear", "by Lee Park", "Internet Culture", "Security"]
+    headline = "Will the night buses reach the outer districts?"
+    text = _page(
+        *menu, "Dec 13 2016, 1:06 pm ET", headline, "by Ana Ruiz", "Share", *WHOLE.split("\n\n")
+    )
+    _, main = _main(text)
+    assert (main.title, main.body) == (headline, WHOLE)
+    assert (main.byline, main.published_raw) == ("Ana Ruiz", "Dec 13 2016, 1:06 pm")
+
+
+def test_a_headline_printed_as_a_sentence_above_a_standfirst_is_handed_down():
+    """ "Night buses reach the outer districts at last!" above a standfirst and a byline with its
+    date: the headline of the article below, not the menu line above it."""
+    headline = "Night buses reach the outer districts at last!"
+    standfirst = "Shift workers waited a year."
+    text = _page(
+        "Home",
+        "Transport and City Life",
+        headline,
+        standfirst,
+        "By Ana Ruiz November 19, 2023 7:18 pm",
+        "Share Article",
+        *WHOLE.split("\n\n"),
+    )
+    result, main = _main(text)
+    assert (main.title, main.body) == (headline, WHOLE)
+    assert (main.byline, main.published_raw) == ("Ana Ruiz", "November 19, 2023 7:18 pm")
+    assert len(result.articles) == 1
