@@ -113,6 +113,38 @@ BYLINE = re.compile(
     rf"(?P<byline>{_NAME}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_NAME})*)"
     r"(?P<trailer>\s*(?:[,|]\s*.{0,60}|(?i:\d+\s*min(?:ute)?s?\.?\s+read)))?$"
 )
+# "By" or "Written by:" alone on a line: the name is on the next one.
+BYLINE_LABEL = re.compile(
+    r"^(?:[^\w\s]+\s*)?(?:(?i:analysis|opinion|story|written|words|reporting|reported|text"
+    r"|posted|compiled|edited)\s+)?(?:by|By|BY):?$"
+)
+# A person's name alone on a line: two to four capitalised words (initials, particles, "Di
+# Stefano", "JOE HILDEBRAND"), none of them a word that names a page's section or a credit.
+_BARE_NAME_WORD = r"(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*|[A-Z]\.|[A-Z][A-Z'’-]+)"
+BARE_NAME = re.compile(
+    rf"^{_BARE_NAME_WORD}(?:\s+(?:(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn"
+    rf"|al|el|ter|ten|y|Di|De|Van|Von|Le|La|Du|Da)\s+)*{_BARE_NAME_WORD}){{1,3}}$"
+)
+NOT_NAME_WORDS = frozenset(
+    """news world sports sport business politics opinion opinions tech technology health science
+    culture entertainment local top latest stories story home video videos live breaking updated
+    posted published share photo photos image images getty credit staff editor editors desk
+    reporter press read more comments related east west north south middle new city real estate
+    media review reviews travel style food life lifestyle arts music movies books games weather
+    crime money markets economy finance national international us uk europe asia africa america
+    americas daily weekly newsletter subscribe sign login log the and of for all our about
+    contact privacy terms policy cookie cookies advertisement sponsored watch listen
+    follow""".split()  # noqa: SIM905 -- a word list reads better as words
+)
+
+
+def bare_name(line: str) -> bool:
+    """Is the stripped line a person's name and nothing else ("Kaveh Waddell")?"""
+    return BARE_NAME.match(line) is not None and not any(
+        word.casefold().rstrip(".") in NOT_NAME_WORDS for word in line.split()
+    )
+
+
 DATELINE_LINE = re.compile(r"^[A-Z][A-Z'’.-]{2,}(?:[ ,]+[A-Z][A-Za-z'’.-]+){0,3}$")
 DATELINE_PREFIX = re.compile(
     r"^(?P<dateline>[A-Z][A-Z'’.-]{2,}(?:[ ,/]+[A-Z][A-Za-z'’.-]+){0,3})"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from .layouts import Layout, detect_layout
-from .metadata import Meta, dateline_prefix, parse_meta
+from .metadata import BYLINE_LABEL, Meta, bare_name, dateline_prefix, parse_meta
 
 # A sentence ends in . ! ? or …, possibly inside closing quotes: "…on the road.'" but not "…back'".
 SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
@@ -229,6 +229,7 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     """Split a page's text into articles and pieces that cover every non-blank character."""
     layout = layout or detect_layout(text)
     lines = read_lines(text, layout)
+    _mark_bare_bylines(lines)
     _mark_repeated_paragraphs(lines)
     _mark_lists(lines)
     _mark_teaser_cards(lines)
@@ -357,6 +358,32 @@ def _shared(words: list[str], vocabulary: list[str]) -> float:
     """The share of `words` that occur in `vocabulary`."""
     known = set(vocabulary)
     return sum(w in known for w in words) / len(words) if words else 0.0
+
+
+def _mark_bare_bylines(lines: list[Line]) -> None:
+    """Bylines that are a name alone on a line: after "By" alone on its line ("By", then "Gabriel
+    Sherman"; both lines are the byline), or next to a calendar date ("Cindy Mangomini", then
+    "December 21, 2016 4:05 pm"), where a page prints its author. A publisher's name beside a
+    relative time ("Al Jazeera", then "4 days ago"), or one the page names as a source, is not."""
+    sources = {
+        line.meta.source.casefold()
+        for line in lines
+        if line.kind == "meta" and line.meta and line.meta.source
+    }
+    for i, line in enumerate(lines):
+        if line.kind != "text" or not bare_name(line.text) or line.text.casefold() in sources:
+            continue
+        before = lines[i - 1] if i else None
+        after = lines[i + 1] if i + 1 < len(lines) else None
+        labelled = before is not None and before.kind == "text" and BYLINE_LABEL.match(before.text)
+        dated = any(
+            n is not None and n.kind == "meta" and n.meta.kind == "date" for n in (before, after)
+        )
+        if not (labelled or dated):
+            continue
+        meta = Meta(kind="byline", byline=line.text)
+        for named in (before, line) if labelled else (line,):
+            named.kind, named.meta, named.headline = "meta", meta, False
 
 
 def _mark_repeated_paragraphs(lines: list[Line]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from istanbul_talks.dataset.metadata import parse_meta, resolve_published
+from istanbul_talks.dataset.metadata import bare_name, parse_meta, resolve_published
 
 CRAWLED = datetime(2016, 12, 30, 12, 0, tzinfo=UTC)
 
@@ -227,3 +227,25 @@ def test_the_split_carries_the_layouts_date_order_to_the_article_rows():
     assert rows["generic"]["published_raw"] == rows["dmy"]["published_raw"] == "08/01/2014 14:30"
     assert rows["generic"]["published_at"] is None
     assert rows["dmy"]["published_at"].isoformat() == "2014-01-08T14:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "line", ["Kaveh Waddell", "JOE HILDEBRAND", "Mark Di Stefano", "Alejandro de la Garza"]
+)
+def test_a_name_alone_on_a_line_is_a_bare_name(line):
+    assert bare_name(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Kaveh",
+        "Middle East",
+        "World News",
+        "Share This",
+        "Getty Images",
+        "Night Buses Run Again Soon",
+    ],
+)
+def test_section_labels_credits_and_headlines_are_not_bare_names(line):
+    assert not bare_name(line)

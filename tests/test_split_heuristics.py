@@ -652,3 +652,19 @@ def test_a_headline_printed_as_a_sentence_above_a_standfirst_is_handed_down():
     assert (main.title, main.body) == (headline, WHOLE)
     assert (main.byline, main.published_raw) == ("Ana Ruiz", "November 19, 2023 7:18 pm")
     assert len(result.articles) == 1
+
+
+def test_a_name_after_a_lone_by_or_beside_the_date_is_the_byline():
+    """ "By" alone on a line with the name on the next (both lines are the byline), and a name
+    alone next to the article's date, are bylines; a publisher beside a relative time and a
+    section label beside a date are not."""
+    text = _page(TITLE, "By", "Ana Ruiz", "Share", *WHOLE.split("\n\n"))
+    result, main = _main(text)
+    assert (main.title, main.byline, main.body) == (TITLE, "Ana Ruiz", WHOLE)
+    labels = {text[p.start : p.end]: p.label for p in result.pieces}
+    assert labels["By"] == labels["Ana Ruiz"] == "byline"
+    _, main = _main(_page(TITLE, "Ana Ruiz", "December 21, 2016 4:05 pm", *WHOLE.split("\n\n")))
+    assert (main.byline, main.published_raw) == ("Ana Ruiz", "December 21, 2016 4:05 pm")
+    for above in (["Arab News", "4 days ago"], ["Middle East", "December 21, 2016"]):
+        _, main = _main(_page(TITLE, *above, *WHOLE.split("\n\n")))
+        assert (main.title, main.byline, main.body) == (TITLE, None, WHOLE)
