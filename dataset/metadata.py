@@ -15,16 +15,20 @@ from zoneinfo import ZoneInfo
 # Words that label a time rather than name a publisher ("time3 hours ago", "Updated 2 hours ago").
 TIME_LABELS = frozenset({"time", "updated", "published", "posted", "last updated", "date"})
 
+# The same words as a date's label: "Published: 2025-06-02", "last updated June 3, 2025".
+_DATE_LABEL = "(?:" + "|".join(sorted(TIME_LABELS - {"time"}, key=len, reverse=True)) + ")"
 _UNIT = r"(?:second|sec|minute|min|hour|hr|day|week|month|year)s?"
 RELATIVE_TIME = re.compile(
     rf"(?P<rel>(?:(?:an?|one|\d{{1,3}})\s+{_UNIT}\s+ago)|just now|yesterday)$", re.IGNORECASE
 )
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+# English month names as pages print them, whole or cut short; the first three letters say which.
+ENGLISH_MONTHS = (  # noqa: SIM905 -- a word list reads better as words
+    "jan january feb february mar march apr april may jun june jul july aug august sep sept "
+    "september oct october nov november dec december"
+).split()
+_MONTH = "(?:" + "|".join(sorted(ENGLISH_MONTHS, key=len, reverse=True)) + r")\.?"
 # Month names of the languages whose pages print the day first: "30 avril 2015", "7 de enero
-# de 2014", "3. März 2025", "2 Haziran 2025", "12 settembre 2016" (English ones by _MONTH).
+# de 2014", "3. März 2025", "2 Haziran 2025", "12 settembre 2016" (English ones: ENGLISH_MONTHS).
 DAY_FIRST_MONTHS = {
     name: number
     for names in (
@@ -52,9 +56,17 @@ _DATE = (
     rf"|\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTH}|{_DAY_FIRST_MONTH}),?\s+(?:de\s+)?\d{{4}}{_AT_TIME}"
     rf"|{_NUMERIC_DATE}(?:\s+{_TIME})?)"
 )
+_WEEKDAY = (
+    r"(?:(?:mon|tues?|wed(?:nes|s)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
+    r"|pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar)"
+)
+# "Published: 2025-06-02", "Thursday, June 5, 2025": a date opening the line, then maybe a title.
 ABSOLUTE_DATE = re.compile(
-    r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
-    rf"(?:(?:date|published|updated|posted|last updated)\s*(?:on|at)?\s*:?\s*)?(?P<date>{_DATE})"
+    rf"^(?:{_WEEKDAY},?\s+)?"
+    rf"(?:{_DATE_LABEL}\s*(?:on|at)?\s*:?\s*)?(?P<date>{_DATE})"
     r"(?:\s*(?:gmt|utc|[+-]\d{2}:?\d{2}))?"
     rf"(?:\s*\|?\s*(?:last\s+)?updated(?:\s+at)?\s*:?\s*(?:{_DATE}|{_TIME}))?",
     re.IGNORECASE,
@@ -68,13 +80,6 @@ ABSOLUTE_DATE = re.compile(
 MAX_DATE_LINE_WORDS = 16
 DATE_IN_LINE = re.compile(
     rf"(?<!\w)(?P<date>{_DATE}|{_MONTH}\s+\d{{1,2}}(?:,?\s+at)?\s+{_TIME})(?!\w)", re.IGNORECASE
-)
-_WEEKDAY = (
-    r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
-    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-    r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
-    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
-    r"|pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar)"
 )
 _ZONE = r"(?:[ecmp][sd]?t|gmt|utc|bst|cest|cet|eest|eet|msk|trt|ist)"
 # Words that label a date, in the languages of DAY_FIRST_MONTHS too ("Mis à jour le", "h" and
@@ -103,28 +108,22 @@ BULLET_SOURCE = re.compile(r"^[-•·*]\s*(?P<source>[^\s:][^:]{0,48}[^\s:])$")
 # "By Tuesday, the talks had stalled." is not.
 MAX_BYLINE_WORDS = 12
 _NAME_WORD = r"(?:[A-Z](?:[^\W\d_]|[.'’-])*|\"[^\"]{1,20}\"|“[^”]{1,20}”)"
-_NAME = (
-    rf"{_NAME_WORD}(?:\s+(?:(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn|al"
-    rf"|el|ter|ten|y)\s+)*{_NAME_WORD}){{0,4}}"
+_PARTICLES = r"(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn|al|el|ter|ten|y)"
+_NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLES}\s+)*{_NAME_WORD}){{0,4}}"
+_BYLINE_HEAD = (
+    r"^(?:[^\w\s]+\s*)?(?:(?i:analysis|opinion|commentary|story|written|words|reporting|reported"
+    r"|text|updated|posted|compiled|edited)\s+)?(?:by|By|BY):?"
 )
 BYLINE = re.compile(
-    r"^(?:[^\w\s]+\s*)?(?:(?i:analysis|opinion|commentary|story|written|words|reporting|reported"
-    r"|text|updated|posted|compiled|edited)\s+)?(?:by|By|BY):?\s+"
-    rf"(?P<byline>{_NAME}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_NAME})*)"
+    rf"{_BYLINE_HEAD}\s+(?P<byline>{_NAME}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_NAME})*)"
     r"(?P<trailer>\s*(?:[,|]\s*.{0,60}|(?i:\d+\s*min(?:ute)?s?\.?\s+read)))?$"
 )
 # "By" or "Written by:" alone on a line: the name is on the next one.
-BYLINE_LABEL = re.compile(
-    r"^(?:[^\w\s]+\s*)?(?:(?i:analysis|opinion|story|written|words|reporting|reported|text"
-    r"|posted|compiled|edited)\s+)?(?:by|By|BY):?$"
-)
+BYLINE_LABEL = re.compile(rf"{_BYLINE_HEAD}$")
 # A person's name alone on a line: two to four capitalised words (initials, particles, "Di
 # Stefano", "JOE HILDEBRAND"), none of them a word that names a page's section or a credit.
 _BARE_NAME_WORD = r"(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*|[A-Z]\.|[A-Z][A-Z'’-]+)"
-BARE_NAME = re.compile(
-    rf"^{_BARE_NAME_WORD}(?:\s+(?:(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn"
-    rf"|al|el|ter|ten|y|Di|De|Van|Von|Le|La|Du|Da)\s+)*{_BARE_NAME_WORD}){{1,3}}$"
-)
+BARE_NAME = re.compile(rf"^{_BARE_NAME_WORD}(?:\s+(?:{_PARTICLES}\s+)*{_BARE_NAME_WORD}){{1,3}}$")
 NOT_NAME_WORDS = frozenset(
     """news world sports sport business politics opinion opinions tech technology health science
     culture entertainment local top latest stories story home video videos live breaking updated
@@ -270,10 +269,7 @@ _REL_UNITS = {
 }
 _REL_PARSE = re.compile(r"^(an?|one|\d+)\s+([a-z]+?)s?\s+ago$", re.IGNORECASE)
 _MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
+    name: number for number, name in enumerate(dict.fromkeys(m[:3] for m in ENGLISH_MONTHS), 1)
 }
 # The parts of a date as parse_meta reads it: ISO, month first, day first, or numeric; then a
 # time, if the line gives one.

@@ -249,3 +249,19 @@ def test_a_name_alone_on_a_line_is_a_bare_name(line):
 )
 def test_section_labels_credits_and_headlines_are_not_bare_names(line):
     assert not bare_name(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "published_raw"),
+    [
+        ("Weds, June 4, 2025", "June 4, 2025"),
+        ("Thur. June 5, 2025", "June 5, 2025"),
+        ("Sept. 5, 2025", "Sept. 5, 2025"),
+        ("lundi 2 juin 2025", "2 juin 2025"),
+        ("last updated June 3, 2025", "June 3, 2025"),
+        ("Sunset, June 1, 2025", None),  # a word that opens like a weekday is not one
+    ],
+)
+def test_a_date_opening_a_line_after_a_weekday_or_a_label(line, published_raw):
+    meta = parse_meta(line)
+    assert (meta.published_raw if meta else None) == published_raw
