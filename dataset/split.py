@@ -48,8 +48,9 @@ TITLE_LOOKBACK = 6
 # bars, bylines and captions sit between a page's headline and its first paragraph). The one
 # chosen is the one that speaks of what the lede speaks of: the most of its words (of four
 # letters or more; at least TITLE_MIN_KEYWORDS counted, so that "You are here" does not win on
-# one word) that occur in the first LEDE_LINES body lines; then the one printed more often; then
-# the nearest. Lines that are bylines, clock times, datelines ("New York CNN —") or captions
+# one word) that occur in the first LEDE_LINES body lines; then the one with more such words in
+# all (a headline beats a tag line, "Filed to: donald trump"); then the one printed more often;
+# then the nearest. Lines that are bylines, clock times, datelines ("New York CNN —") or captions
 # (a sentence, then more) are not titles.
 TITLE_WINDOW = 30
 LEDE_LINES = 3
@@ -683,11 +684,12 @@ def _choose_title(
         return next(iter(nearest.values()), None)
     lede = " ".join(lines[i].text for i in block.body[:LEDE_LINES])[:LEDE_CHARS].casefold()
 
-    def key(title: str) -> tuple[bool, float, int, int]:
+    def key(title: str) -> tuple[bool, float, int, int, int]:
         words = _title_words(title)
-        overlap = sum(_has_word(lede, w) for w in words) / max(len(words), TITLE_MIN_KEYWORDS)
+        shared = sum(_has_word(lede, w) for w in words)
+        overlap = shared / max(len(words), TITLE_MIN_KEYWORDS)
         i = nearest[title]
-        return (overlap >= MIN_TITLE_OVERLAP, overlap, min(counts[lines[i].text], 2), i)
+        return (overlap >= MIN_TITLE_OVERLAP, overlap, shared, min(counts[lines[i].text], 2), i)
 
     return nearest[max(nearest, key=key)]
 

@@ -668,3 +668,12 @@ def test_a_name_after_a_lone_by_or_beside_the_date_is_the_byline():
     for above in (["Arab News", "4 days ago"], ["Middle East", "December 21, 2016"]):
         _, main = _main(_page(TITLE, *above, *WHOLE.split("\n\n")))
         assert (main.title, main.byline, main.body) == (TITLE, None, WHOLE)
+
+
+def test_of_two_lines_as_close_to_the_lede_the_one_sharing_more_words_is_the_title():
+    """A tag line nearer the body ("Filed to: ...") may share as large a part of its words with
+    the lede as the headline does; the headline shares more of them."""
+    headline = "Night buses reach the outer districts after a year of petitions"
+    text = _page(headline, "Filed to: night districts petitions", *WHOLE.split("\n\n"))
+    _, main = _main(text)
+    assert (main.title, main.body) == (headline, WHOLE)
