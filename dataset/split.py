@@ -372,7 +372,8 @@ def _mark_bare_bylines(lines: list[Line]) -> None:
         if line.kind == "meta" and line.meta and line.meta.source
     }
     for i, line in enumerate(lines):
-        if line.kind != "text" or not bare_name(line.text) or line.text.casefold() in sources:
+        named = line.kind == "text" and line.words <= MAX_BYLINE_NAME_WORDS and bare_name(line.text)
+        if not named or line.text.casefold() in sources:
             continue
         before = lines[i - 1] if i else None
         after = lines[i + 1] if i + 1 < len(lines) else None
@@ -383,8 +384,8 @@ def _mark_bare_bylines(lines: list[Line]) -> None:
         if not (labelled or dated):
             continue
         meta = Meta(kind="byline", byline=line.text)
-        for named in (before, line) if labelled else (line,):
-            named.kind, named.meta, named.headline = "meta", meta, False
+        for byline in (before, line) if labelled else (line,):
+            byline.kind, byline.meta, byline.headline = "meta", meta, False
 
 
 def _mark_repeated_paragraphs(lines: list[Line]) -> None:
