@@ -147,3 +147,12 @@ def test_reference_html_becomes_paragraphs():
         "<script>x()</script><ul><li>One</li><li>Two</li></ul></div>"
     )
     assert text == "War rages on\n\nFirst bold line same paragraph.\n\nOne\n\nTwo"
+
+
+@pytest.mark.parametrize("split", ["unseen", "blind", "blind3-confirm", "all"])
+def test_per_page_figures_of_unseen_pages_are_refused(split, monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", ["evaluate.py", "--split", split, "--show"])
+    with pytest.raises(SystemExit) as refused:
+        evaluate.main()
+    assert refused.value.code == 2
+    assert "no one may look at page by page" in capsys.readouterr().err

@@ -235,9 +235,17 @@ def f1_interval(per_page: dict[str, Score]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="heldout", choices=SPLITS)
-    parser.add_argument("--show", action="store_true", help="per-page figures")
+    parser.add_argument(
+        "--show", action="store_true", help="per-page figures (not of pages in `unseen`)"
+    )
     args = parser.parse_args()
     pages = load(args.split)
+    unseen = {name for name, _, _ in load("unseen")}
+    if args.show and unseen & {name for name, _, _ in pages}:
+        parser.error(
+            f"--show would print per-page figures of pages in `unseen`, which no one may look at "
+            f"page by page; {args.split} holds some: score it without --show"
+        )
     for label, extractor in (("splitter", splitter_body), ("naive floor", naive_body)):
         total, macro, per_page = evaluate(pages, extractor)
         low, high = f1_interval(per_page)
