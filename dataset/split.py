@@ -51,7 +51,7 @@ TITLE_LOOKBACK = 6
 # one word) that occur in the first LEDE_LINES body lines; then the one with more such words in
 # all (a headline beats a tag line, "Filed to: donald trump"); then the one printed more often;
 # then the nearest. Lines that are bylines, clock times, datelines ("New York CNN —") or captions
-# (a sentence, then more) are not titles.
+# (a sentence, then more; or a line above a photo's credit, PHOTO_CREDIT) are not titles.
 TITLE_WINDOW = 30
 LEDE_LINES = 3
 LEDE_CHARS = 2000  # bounds the cost on a page whose paragraphs are one very long line
@@ -68,6 +68,15 @@ BYLINE_WORDS = frozenset({"by", "par", "por", "von", "di", "door", "av"})
 MAX_BYLINE_NAME_WORDS = 6
 BYLINE_NAME_END = re.compile(r"\s*[,|·•/]|\s[-–—]\s")
 CLOCK_IN_LINE = re.compile(r"\d{1,2}:\d{2}")
+# A photo's credit: "Getty Images/Sipa USA", "Erin Schaff/Pool/Getty Images", "(Evan Vucci / AP)".
+# The line above one is the photo's caption, not a title.
+PHOTO_CREDIT = re.compile(
+    r"^(?=.*\b(?:getty images|getty|ap photo|ap|reuters|afp|epa|shutterstock|pool"
+    r"|associated press|istock(?:photo)?|alamy|nurphoto|sipa usa|zuma press|xinhua)\b)"
+    r"[^/]{1,40}(?:/[^/]{1,40}){1,3}$",
+    re.IGNORECASE,
+)
+MAX_CREDIT_WORDS = 8
 CAPTION_BREAK = re.compile(r"[a-z]{3}\.\s+[A-Z(]")  # "... in San Francisco. (Uber)"
 # A list inside an article: an introducing sentence of this many words ending in ":", then items
 # that cost little, so the body runs on through them to the prose after the list.
@@ -677,7 +686,11 @@ def _choose_title(
         if above and handed is not None and handed not in excluded:
             return handed
         for i in range(max(low, begin - TITLE_WINDOW), high):
-            if i not in excluded and (offset := _title_offset(lines[i])) is not None:
+            if (
+                i not in excluded
+                and (offset := _title_offset(lines[i])) is not None
+                and not _is_photo_credit(lines[i + 1])
+            ):
                 nearest[lines[i].text[offset:]] = i
         if nearest:
             break
@@ -693,6 +706,10 @@ def _choose_title(
         return (overlap >= MIN_TITLE_OVERLAP, overlap, shared, min(counts[lines[i].text], 2), i)
 
     return nearest[max(nearest, key=key)]
+
+
+def _is_photo_credit(line: Line) -> bool:
+    return line.words <= MAX_CREDIT_WORDS and PHOTO_CREDIT.match(line.text) is not None
 
 
 def _has_word(text: str, word: str) -> bool:

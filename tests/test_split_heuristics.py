@@ -677,3 +677,17 @@ def test_of_two_lines_as_close_to_the_lede_the_one_sharing_more_words_is_the_tit
     text = _page(headline, "Filed to: night districts petitions", *WHOLE.split("\n\n"))
     _, main = _main(text)
     assert (main.title, main.body) == (headline, WHOLE)
+
+
+def test_a_photo_caption_above_its_credit_is_not_the_title():
+    """ "Night buses and outer districts" over "Getty Images/Sipa USA" is a photo's caption, even
+    though it names what the lede names; the headline above the byline is the title."""
+    text = _page(
+        TITLE,
+        "By Ana Ruiz",
+        "Night buses and outer districts",
+        "Getty Images/Sipa USA",
+        *WHOLE.split("\n\n"),
+    )
+    _, main = _main(text)
+    assert (main.title, main.byline, main.body) == (TITLE, "Ana Ruiz", WHOLE)
