@@ -676,7 +676,8 @@ def _choose_title(
     is (floor, ceiling): the title lies below the ceiling, the end of the previous block's body,
     or, only if there is none there, as high as the floor, the end of the last article's body
     (so a headline above a caption's block still reaches the article under the caption). There,
-    the title `handed` down by a standfirst block just above is the one."""
+    the title `handed` down by a standfirst block just above is the one. The body's first line
+    may be the title too, and then leaves the body."""
     if not block.body:
         return None
     begin = block.body[0]
@@ -694,18 +695,47 @@ def _choose_title(
                 nearest[lines[i].text[offset:]] = i
         if nearest:
             break
+    lede_lines = block.body
+    first = lines[begin]
+    if first.prose and len(block.body) > 1 and _title_offset(first) == 0 and _title_case(first):
+        # A headline printed as a question ("Which One Should You Buy?") was taken for the lede:
+        # it is the title if it speaks of what the paragraphs under it speak of.
+        rest = _lede(lines, block.body[1:])
+        if _lede_overlap(first.text, rest)[0] >= MIN_TITLE_OVERLAP:
+            nearest[first.text], lede_lines = begin, block.body[1:]
     if len(nearest) <= 1:
-        return next(iter(nearest.values()), None)
-    lede = " ".join(lines[i].text for i in block.body[:LEDE_LINES])[:LEDE_CHARS].casefold()
+        chosen = next(iter(nearest.values()), None)
+    else:
+        lede = _lede(lines, lede_lines)
 
-    def key(title: str) -> tuple[bool, float, int, int, int]:
-        words = _title_words(title)
-        shared = sum(_has_word(lede, w) for w in words)
-        overlap = shared / max(len(words), TITLE_MIN_KEYWORDS)
-        i = nearest[title]
-        return (overlap >= MIN_TITLE_OVERLAP, overlap, shared, min(counts[lines[i].text], 2), i)
+        def key(title: str) -> tuple[bool, float, int, int, int]:
+            overlap, shared = _lede_overlap(title, lede)
+            i = nearest[title]
+            return (overlap >= MIN_TITLE_OVERLAP, overlap, shared, min(counts[lines[i].text], 2), i)
 
-    return nearest[max(nearest, key=key)]
+        chosen = nearest[max(nearest, key=key)]
+    if chosen == begin:
+        block.body.pop(0)  # the headline leaves the body
+    return chosen
+
+
+def _lede_overlap(title: str, lede: str) -> tuple[float, int]:
+    """The share of the title's words (at least TITLE_MIN_KEYWORDS counted) found in the lede,
+    and their number."""
+    words = _title_words(title)
+    shared = sum(_has_word(lede, w) for w in words)
+    return shared / max(len(words), TITLE_MIN_KEYWORDS), shared
+
+
+def _title_case(line: Line) -> bool:
+    """Are most of its longer words capitalised, as in "Which One Should You Buy?" (a sentence
+    of the lede is not)?"""
+    words = CONTENT_WORD.findall(line.text)
+    return bool(words) and 2 * sum(w[0].isupper() for w in words) > len(words)
+
+
+def _lede(lines: list[Line], body: list[int]) -> str:
+    return " ".join(lines[i].text for i in body[:LEDE_LINES])[:LEDE_CHARS].casefold()
 
 
 def _is_photo_credit(line: Line) -> bool:

@@ -691,3 +691,16 @@ def test_a_photo_caption_above_its_credit_is_not_the_title():
     )
     _, main = _main(text)
     assert (main.title, main.byline, main.body) == (TITLE, "Ana Ruiz", WHOLE)
+
+
+def test_a_question_headline_taken_for_the_lede_is_the_title():
+    """A headline printed as a question in title case, right above the first paragraph, looks
+    like prose; it is the title (not a menu's headline above it) and leaves the body. A question
+    in sentence case opening the article stays in its body."""
+    menu = ["How to Run Windows Programs from Bash", "How to Migrate Your Windows Installation"]
+    headline = "Night Buses for the Outer Districts: Which Lines Run After Midnight?"
+    _, main = _main(_page(*menu, "Search", headline, *WHOLE.split("\n\n")))
+    assert (main.title, main.body) == (headline, WHOLE)
+    question = "Will the night buses reach the outer districts after midnight?"
+    _, main = _main(_page(TITLE, question, *WHOLE.split("\n\n")))
+    assert (main.title, main.body) == (TITLE, question + "\n\n" + WHOLE)
