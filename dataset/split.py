@@ -45,7 +45,8 @@ BOILERPLATE_COST = 6.0
 META_COST = 10.0
 TITLE_LOOKBACK = 6
 # The title is looked for among the title-shaped lines this far above the body (menus, share
-# bars, bylines and captions sit between a page's headline and its first paragraph). The one
+# bars, bylines and captions sit between a page's headline and its first paragraph), and the
+# block's header line just above its byline or date, however far. The one
 # chosen is the one that speaks of what the lede speaks of: the most of its words (of four
 # letters or more; at least TITLE_MIN_KEYWORDS counted, so that "You are here" does not win on
 # one word) that occur in the first LEDE_LINES body lines; then the one with more such words in
@@ -683,10 +684,19 @@ def _choose_title(
     begin = block.body[0]
     floor, ceiling = limits
     nearest: dict[str, int] = {}  # each distinct title text, at its copy nearest the body
+    # A line of the block's header group just above its byline or date counts however far above
+    # the body it is (a carousel of videos may stand between a headline and the first paragraph).
+    in_header = set(block.header)
+    heads = [
+        i
+        for i in block.header
+        if any(j in in_header and lines[j].kind == "meta" for j in (i + 1, i + 2))
+    ]
     for above, (low, high) in enumerate(((ceiling, begin), (floor, ceiling))):
         if above and handed is not None and handed not in excluded:
             return handed
-        for i in range(max(low, begin - TITLE_WINDOW), high):
+        window = range(max(low, begin - TITLE_WINDOW), high)
+        for i in sorted({*window, *(i for i in heads if low <= i < high)}):
             if (
                 i not in excluded
                 and (offset := _title_offset(lines[i])) is not None

@@ -704,3 +704,21 @@ def test_a_question_headline_taken_for_the_lede_is_the_title():
     question = "Will the night buses reach the outer districts after midnight?"
     _, main = _main(_page(TITLE, question, *WHOLE.split("\n\n")))
     assert (main.title, main.body) == (TITLE, question + "\n\n" + WHOLE)
+
+
+def test_the_headline_above_its_byline_reaches_a_body_under_a_long_carousel():
+    """A headline with its byline and date, then a carousel of videos longer than TITLE_WINDOW,
+    then the first paragraph: the headline is the title, not a video's."""
+    carousel = []
+    for n in range(12):
+        carousel += [f"Council member {n} speaks about the night buses", "03:29", "Now playing"]
+    text = _page(
+        "World",
+        TITLE,
+        "By Ana Ruiz, CNN",
+        "Updated 4:48 PM EST, Mon November 6, 2023",
+        *carousel,
+        *WHOLE.split("\n\n"),
+    )
+    _, main = _main(text)
+    assert (main.title, main.byline, main.body) == (TITLE, "Ana Ruiz, CNN", WHOLE)
