@@ -46,13 +46,14 @@ META_COST = 10.0
 TITLE_LOOKBACK = 6
 # The title is looked for among the title-shaped lines this far above the body (menus, share
 # bars, bylines and captions sit between a page's headline and its first paragraph), and the
-# block's header line just above its byline or date, however far. The one
-# chosen is the one that speaks of what the lede speaks of: the most of its words (of four
-# letters or more; at least TITLE_MIN_KEYWORDS counted, so that "You are here" does not win on
-# one word) that occur in the first LEDE_LINES body lines; then the one with more such words in
-# all (a headline beats a tag line, "Filed to: donald trump"); then the one printed more often;
-# then the nearest. Lines that are bylines, clock times, datelines ("New York CNN —") or captions
-# (a sentence, then more; or a line above a photo's credit, PHOTO_CREDIT) are not titles.
+# block's header line just above its byline or date, however far; and the body's first line,
+# when it is a title-case question. The one chosen is the one that speaks of what the lede
+# speaks of: the most of its words (of four letters or more; at least TITLE_MIN_KEYWORDS
+# counted, so that "You are here" does not win on one word) that occur in the first LEDE_LINES
+# body lines; then the one with more such words in all (a headline beats a tag line, "Filed to:
+# donald trump"); then the one printed more often; then the nearest. Lines that are bylines,
+# clock times, datelines ("New York CNN —") or captions (a sentence, then more; or a line above
+# a photo's credit, PHOTO_CREDIT) are not titles.
 TITLE_WINDOW = 30
 LEDE_LINES = 3
 LEDE_CHARS = 2000  # bounds the cost on a page whose paragraphs are one very long line
