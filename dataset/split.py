@@ -377,14 +377,17 @@ def _mark_bare_bylines(lines: list[Line]) -> None:
     Sherman"; both lines are the byline), or next to a calendar date ("Cindy Mangomini", then
     "December 21, 2016 4:05 pm"), where a page prints its author. A publisher's name beside a
     relative time ("Al Jazeera", then "4 days ago"), or one the page names as a source, is not."""
-    sources = {
-        line.meta.source.casefold()
-        for line in lines
-        if line.kind == "meta" and line.meta and line.meta.source
-    }
+    sources: set[str] | None = None  # the publishers the page names, once a name is found
     for i, line in enumerate(lines):
-        named = line.kind == "text" and line.words <= MAX_BYLINE_NAME_WORDS and bare_name(line.text)
-        if not named or line.text.casefold() in sources:
+        if line.kind != "text" or line.words > MAX_BYLINE_NAME_WORDS or not bare_name(line.text):
+            continue
+        if sources is None:
+            sources = {
+                other.meta.source.casefold()
+                for other in lines
+                if other.kind == "meta" and other.meta and other.meta.source
+            }
+        if line.text.casefold() in sources:
             continue
         before = lines[i - 1] if i else None
         after = lines[i + 1] if i + 1 < len(lines) else None
@@ -688,16 +691,14 @@ def _choose_title(
     # A line of the block's header group just above its byline or date counts however far above
     # the body it is (a carousel of videos may stand between a headline and the first paragraph).
     in_header = set(block.header)
-    heads = [
-        i
-        for i in block.header
-        if any(j in in_header and lines[j].kind == "meta" for j in (i + 1, i + 2))
-    ]
+    heads = {
+        i for j in block.header if lines[j].kind == "meta" for i in (j - 1, j - 2) if i in in_header
+    }
     for above, (low, high) in enumerate(((ceiling, begin), (floor, ceiling))):
         if above and handed is not None and handed not in excluded:
             return handed
-        window = range(max(low, begin - TITLE_WINDOW), high)
-        for i in sorted({*window, *(i for i in heads if low <= i < high)}):
+        start = max(low, begin - TITLE_WINDOW)
+        for i in (*sorted(i for i in heads if low <= i < start), *range(start, high)):
             if (
                 i not in excluded
                 and (offset := _title_offset(lines[i])) is not None
@@ -750,7 +751,8 @@ def _lede(lines: list[Line], body: list[int]) -> str:
 
 
 def _is_photo_credit(line: Line) -> bool:
-    return line.words <= MAX_CREDIT_WORDS and PHOTO_CREDIT.match(line.text) is not None
+    text = line.text
+    return "/" in text and line.words <= MAX_CREDIT_WORDS and PHOTO_CREDIT.match(text) is not None
 
 
 def _has_word(text: str, word: str) -> bool:
@@ -881,8 +883,8 @@ def _article(
     pieces: list[Piece] = []
     source = byline = dateline = published = None
     # The headline's own lines come first: a menu's "by ..." or date above it is another story's.
-    own_first = sorted(block.meta, key=lambda i: block.title is not None and i < block.title)
-    for i in own_first:
+    below = [i for i in block.meta if block.title is None or i >= block.title]
+    for i in below + [i for i in block.meta if i not in below]:
         meta = lines[i].meta
         line = lines[i]
         if meta is None:  # a plain line naming the publisher
