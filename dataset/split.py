@@ -50,8 +50,8 @@ TITLE_LOOKBACK = 6
 # when it is a title-case question. The one chosen is the one that speaks of what the lede
 # speaks of: the most of its words (of four letters or more; at least TITLE_MIN_KEYWORDS
 # counted, so that "You are here" does not win on one word) that occur in the first LEDE_LINES
-# body lines; then the one with more such words in all (a headline beats a tag line, "Filed to:
-# donald trump"); then the one printed more often; then the nearest. Lines that are bylines,
+# body lines; then the one printed more often; then the one with more such words in all (a
+# headline beats a tag line, "Filed to: donald trump"); then the nearest. Lines that are bylines,
 # clock times, datelines ("New York CNN —") or captions (a sentence, then more; or a line above
 # a photo's credit, PHOTO_CREDIT) are not titles.
 TITLE_WINDOW = 30
@@ -723,7 +723,7 @@ def _choose_title(
         def key(title: str) -> tuple[bool, float, int, int, int]:
             overlap, shared = _lede_overlap(title, lede)
             i = nearest[title]
-            return (overlap >= MIN_TITLE_OVERLAP, overlap, shared, min(counts[lines[i].text], 2), i)
+            return (overlap >= MIN_TITLE_OVERLAP, overlap, min(counts[lines[i].text], 2), shared, i)
 
         chosen = nearest[max(nearest, key=key)]
     if chosen == begin:

@@ -160,6 +160,8 @@ def test_bylines_with_a_label_a_colon_or_name_particles(line, byline):
         "Story by",
         "Sunset on June 3, 2025 by the lake",
         "By Tuesday, the talks had stalled and the ministers had gone home for the long weekend.",
+        "“By Any Means” Returns For A Second Season",  # a quote mark is no symbol before "By"
+        "' By In Affect A House To",
     ],
 )
 def test_lines_opening_like_a_byline_without_a_name_are_not_bylines(line):

@@ -722,3 +722,11 @@ def test_the_headline_above_its_byline_reaches_a_body_under_a_long_carousel():
     )
     _, main = _main(text)
     assert (main.title, main.byline, main.body) == (TITLE, "Ana Ruiz, CNN", WHOLE)
+
+
+def test_a_headline_printed_twice_beats_a_line_sharing_more_words_with_the_lede():
+    """Of two candidates sharing as large a part of their words with the lede, the one printed
+    twice is the headline, even when the other shares more words in all."""
+    summary = "Mayor Ellis promised night crews for outer districts after petitions year"
+    _, main = _main(_page(TITLE, TITLE, summary, *WHOLE.split("\n\n")))
+    assert (main.title, main.body) == (TITLE, WHOLE)
