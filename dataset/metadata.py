@@ -111,7 +111,8 @@ _NAME_WORD = r"(?:[A-Z](?:[^\W\d_]|[.'’-])*|\"[^\"]{1,20}\"|“[^”]{1,20}”
 _PARTICLES = r"(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn|al|el|ter|ten|y)"
 _NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLES}\s+)*{_NAME_WORD}){{0,4}}"
 _BYLINE_HEAD = (
-    r"^(?:[^\w\s'\"‘’“”«»]+\s*)?(?:(?i:analysis|opinion|commentary|story|written|words|reporting|reported"
+    r"^(?:[^\w\s'\"‘’“”«»]+\s*)?"  # a symbol, not a quote mark
+    r"(?:(?i:analysis|opinion|commentary|story|written|words|reporting|reported"
     r"|text|updated|posted|compiled|edited)\s+)?(?:by|By|BY):?"
 )
 BYLINE = re.compile(

@@ -707,18 +707,18 @@ def _choose_title(
                 nearest[lines[i].text[offset:]] = i
         if nearest:
             break
-    lede_lines = block.body
+    lede = None  # built once, and only when there is a choice to make
     first = lines[begin]
     if first.prose and len(block.body) > 1 and _title_offset(first) == 0 and _title_case(first):
         # A headline printed as a question ("Which One Should You Buy?") was taken for the lede:
         # it is the title if it speaks of what the paragraphs under it speak of.
         rest = _lede(lines, block.body[1:])
         if _lede_overlap(first.text, rest)[0] >= MIN_TITLE_OVERLAP:
-            nearest[first.text], lede_lines = begin, block.body[1:]
+            nearest[first.text], lede = begin, rest
     if len(nearest) <= 1:
         chosen = next(iter(nearest.values()), None)
     else:
-        lede = _lede(lines, lede_lines)
+        lede = lede if lede is not None else _lede(lines, block.body)
 
         def key(title: str) -> tuple[bool, float, int, int, int]:
             overlap, shared = _lede_overlap(title, lede)
@@ -883,8 +883,9 @@ def _article(
     pieces: list[Piece] = []
     source = byline = dateline = published = None
     # The headline's own lines come first: a menu's "by ..." or date above it is another story's.
-    below = [i for i in block.meta if block.title is None or i >= block.title]
-    for i in below + [i for i in block.meta if i not in below]:
+    headline = block.title
+    own = [i for i in block.meta if headline is None or i >= headline]
+    for i in own + [i for i in block.meta if headline is not None and i < headline]:
         meta = lines[i].meta
         line = lines[i]
         if meta is None:  # a plain line naming the publisher

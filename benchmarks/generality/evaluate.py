@@ -239,13 +239,14 @@ def main() -> None:
         "--show", action="store_true", help="per-page figures (not of pages in `unseen`)"
     )
     args = parser.parse_args()
-    pages = load(args.split)
-    unseen = {name for name, _, _ in load("unseen")}
-    if args.show and unseen & {name for name, _, _ in pages}:
+    if args.show and {p["name"] for p in _index("unseen")} & {
+        p["name"] for p in _index(args.split)
+    }:
         parser.error(
             f"--show would print per-page figures of pages in `unseen`, which no one may look at "
             f"page by page; {args.split} holds some: score it without --show"
         )
+    pages = load(args.split)
     for label, extractor in (("splitter", splitter_body), ("naive floor", naive_body)):
         total, macro, per_page = evaluate(pages, extractor)
         low, high = f1_interval(per_page)

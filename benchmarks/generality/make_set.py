@@ -194,8 +194,9 @@ def html_to_text(content: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-# A page from a source: name, origin, HTML, known body, and what the source knows of its main
-# article (title, date, byline; a key is left out where the source does not say).
+# A page from a source: name, origin, HTML, known body, and what index.json keeps beside it: what
+# the source knows of its main article (title, date, byline; a key is left out where the source
+# does not say) and, for a blind3 page, its site's first page (`site_page`).
 SourcePage = tuple[str, str, bytes, str, dict[str, str]]
 
 
