@@ -63,6 +63,8 @@ _WEEKDAY = (
     r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
     r"|pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar)"
 )
+# A day or a month named alone: "Tuesday", "Sept.", "mardi".
+_CALENDAR_WORD = re.compile(rf"(?:{_WEEKDAY}|{_MONTH}|{_DAY_FIRST_MONTH})", re.IGNORECASE)
 # "Published: 2025-06-02", "Thursday, June 5, 2025": a date opening the line, then maybe a title.
 ABSOLUTE_DATE = re.compile(
     rf"^(?:{_WEEKDAY},?\s+)?"
@@ -119,6 +121,27 @@ BYLINE = re.compile(
     rf"{_BYLINE_HEAD}\s+(?P<byline>{_NAME}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_NAME})*)"
     r"(?P<trailer>\s*(?:[,|]\s*.{0,60}|(?i:\d+\s*min(?:ute)?s?\.?\s+read)))?$"
 )
+# "By Tuesday, the talks had stalled.", "By May, prices had doubled.": a sentence opening with
+# "By", not a byline. Its "name" is a day or a month, or a clause in lower case follows it and
+# ends as a sentence does (a byline's trailer names a publisher or a role: ", CNN", ", special
+# to CNN").
+_SENTENCE_AFTER_NAME = re.compile(r"\s*,\s*[a-z]\S*(?:\s+\S+){2,}[.!?][\"'”’]?$")
+
+
+def match_byline(text: str) -> re.Match[str] | None:
+    """BYLINE's match of the text, unless the text is a sentence that opens with "By"."""
+    by = BYLINE.match(text)
+    if by is None:
+        return None
+    name = by.group("byline")
+    if " " not in name and _CALENDAR_WORD.fullmatch(name):
+        return None
+    trailer = by.group("trailer")
+    if trailer and _SENTENCE_AFTER_NAME.match(trailer):
+        return None
+    return by
+
+
 # "By" or "Written by:" alone on a line: the name is on the next one.
 BYLINE_LABEL = re.compile(rf"{_BYLINE_HEAD}$")
 # A person's name alone on a line: two to four capitalised words (initials, particles, "Di
@@ -192,7 +215,7 @@ def parse_meta(
             published_raw=date.group("date"),
             rest=rest if rest < len(line) else None,
         )
-    by = BYLINE.match(line)
+    by = match_byline(line)
     if by and (n_words <= MAX_BYLINE_WORDS or not by.group("trailer")):
         return Meta(kind="byline", byline=by.group("byline").strip())
     if n_words <= 6:
@@ -223,7 +246,7 @@ def _date_line(line: str) -> Meta | None:
         byline = " ".join(head.split("@")[0].split())  # "by Grant Brisbee@mccoveychron"
     if byline is None:
         return Meta(kind="date", published_raw=found.group("date"))
-    by = BYLINE.match(byline)
+    by = match_byline(byline)
     if by is None:
         return None
     return Meta(kind="byline", byline=by.group("byline").strip(), published_raw=found.group("date"))

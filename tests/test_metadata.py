@@ -140,6 +140,8 @@ def test_a_day_without_a_year_is_the_last_such_day_up_to_the_crawl():
         ("👤by BWW News Desk", "BWW News Desk"),
         ("By Zach Hanlon5 minute Read", "Zach Hanlon"),
         ('By Amanda "Tania Mae" Tan', 'Amanda "Tania Mae" Tan'),
+        ("By Theresa May", "Theresa May"),
+        ("By Doug Stanglin, special to CNN", "Doug Stanglin"),
         (
             "By Dana A. Ford , James S.A. Corey, Chien-Ming Wang, and Tom Watkins, CNN",
             "Dana A. Ford , James S.A. Corey, Chien-Ming Wang, and Tom Watkins, CNN",
@@ -160,6 +162,9 @@ def test_bylines_with_a_label_a_colon_or_name_particles(line, byline):
         "Story by",
         "Sunset on June 3, 2025 by the lake",
         "By Tuesday, the talks had stalled and the ministers had gone home for the long weekend.",
+        "By Tuesday, the talks had stalled.",
+        "By May, prices had doubled!",
+        "By Sunday, Ruiz had left.",
         "“By Any Means” Returns For A Second Season",  # a quote mark is no symbol before "By"
         "' By In Affect A House To",
     ],

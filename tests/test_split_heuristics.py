@@ -590,6 +590,14 @@ def test_a_byline_with_a_date_heads_the_article_below_a_standfirst():
     assert (main.byline, main.published_raw) == ("Ana Ruiz", "December 22, 2016 5:00 AM")
 
 
+def test_a_short_sentence_opening_with_by_stays_in_the_body():
+    """ "By Tuesday, the talks had stalled." is a paragraph of the article, not its byline."""
+    sentence = "By March, the first buses were full."
+    _, main = _main(_page(TITLE, LEDE, SECOND, sentence, THIRD))
+    assert (main.title, main.byline) == (TITLE, None)
+    assert main.body == "\n\n".join([LEDE, SECOND, sentence, THIRD])
+
+
 def test_a_byline_with_a_date_inside_the_article_does_not_split_it():
     """Under two paragraphs the article has begun: a byline and a date there (a live blog's
     entry, an author box) do not open another article."""
