@@ -83,6 +83,12 @@ def _stopword_masks() -> pl.DataFrame:
     )
 
 
+@cache
+def stop_words() -> frozenset[str]:
+    """Every listed language's stop words (lower case): words a text in one of them is full of."""
+    return frozenset(_stopword_masks()["word"].to_list())
+
+
 def detect_languages(texts: list[str]) -> list[str]:
     """ISO 639-1 code of each text's language, or "und" when the evidence is too thin.
 

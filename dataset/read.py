@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,16 +24,41 @@ from typing import Literal
 
 import charset_normalizer
 import polars as pl
+from charset_normalizer.utils import is_multi_byte_encoding
 from lxml import etree
 from lxml import html as lxml_html
+
+from .language import stop_words
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 _SUFFIXES_LONGEST_FIRST = tuple(sorted(SUPPORTED_SUFFIXES, key=len, reverse=True))
-# Legacy single-byte encodings charset-normalizer may name for Western text; we read them as cp1252,
-# the superset browsers use for all of them.
-WESTERN = {"ascii", "latin_1", "iso8859_15", "cp1252", "windows-1252"}
+# Single-byte code pages of Latin-script text, cp1252 (browsers' default for legacy pages) first.
+# charset-normalizer tells the script of legacy text well but not which of these a page is in:
+# English with curly quotes came out as cp852, French as cp1250, Turkish (cp1254) as cp1250.
+LATIN_CODE_PAGES = (
+    "cp1252",
+    "cp1250",
+    "cp1254",
+    "cp1257",
+    "cp1258",
+    "iso8859_2",
+    "iso8859_13",
+    "iso8859_16",
+    "cp850",
+    "cp852",
+    "cp775",
+    "mac_roman",
+    "mac_latin2",
+)
+# How much of a legacy page is read to choose its code page.
+CODE_PAGE_SAMPLE_BYTES = 65536
+# A word of a legacy page that holds a byte beyond ASCII, as bytes: its letters, digits and those
+# bytes, at least two in all.
+LEGACY_WORD = re.compile(rb"[A-Za-z0-9]*[\x80-\xff][A-Za-z0-9\x80-\xff]+|[A-Za-z0-9]+[\x80-\xff]")
+C1_CONTROL = re.compile("[\x80-\x9f]")
+ASCII_BYTES = bytes(range(128))
 MAX_BAD_BYTE_SHARE = 0.01
 
 
@@ -183,19 +209,67 @@ def decode(data: bytes) -> Decoded:
     if best is None:
         raise ReadError("undecodable bytes: no known text encoding fits this file")
     encoding = best.encoding
-    # Western text fits several single-byte code pages equally well; browsers read it as cp1252.
-    if encoding in WESTERN or "cp1252" in best.could_be_from_charset:
-        encoding = "cp1252"
-        try:
-            return _check_text(Decoded(data.decode(encoding), encoding))
-        except UnicodeDecodeError:
-            encoding = "latin_1"
-    text = data.decode(encoding)
-    if not _plausible(text):
+    if is_multi_byte_encoding(encoding):
+        decoded = Decoded(data.decode(encoding), encoding)
+    else:
+        if _is_latin(str(best)[:CODE_PAGE_SAMPLE_BYTES]):
+            encoding = latin_code_page(data, encoding)
+        decoded = _decode_single_byte(data, encoding)
+    if not _plausible(decoded.text):
         raise ReadError(
             f"undecodable bytes: the closest encoding ({encoding}) gives no readable text"
         )
-    return _check_text(Decoded(text, encoding))
+    return _check_text(decoded)
+
+
+def latin_code_page(data: bytes, guess: str) -> str:
+    """The code page, of LATIN_CODE_PAGES and charset-normalizer's guess, in which most of the
+    words with bytes beyond ASCII read as stop words of a listed language ("déjà", "się", "için",
+    "pēc"; not the mojibake "siê"), the earliest in the list on a tie: text whose only such
+    bytes are curly quotes and dashes is cp1252. Out of the running: a code page that reads a
+    byte as a C1 control, or leaves more than MAX_BAD_BYTE_SHARE of the bytes undefined (0x81
+    in cp1252; the DOS and Mac code pages define every byte, so one is always left)."""
+    words = set(LEGACY_WORD.findall(data[:CODE_PAGE_SAMPLE_BYTES]))
+    beyond_ascii = bytes(sorted(set(data.translate(None, ASCII_BYTES))))
+    limit = len(data) * MAX_BAD_BYTE_SHARE
+    known = stop_words()
+    hits: dict[str, int] = {}
+    for code_page in dict.fromkeys((*LATIN_CODE_PAGES, guess)):
+        undefined = _undefined_bytes(beyond_ascii, code_page)
+        chars = beyond_ascii.decode(code_page, errors="ignore")
+        if sum(map(data.count, undefined)) > limit or C1_CONTROL.search(chars):
+            continue
+        read = (word.decode(code_page, errors="replace").casefold() for word in words)
+        hits[code_page] = sum(word in known for word in read)
+    return max(hits, key=hits.__getitem__)  # the first of the best
+
+
+def _undefined_bytes(candidates: bytes, code_page: str) -> list[bytes]:
+    """The bytes among the candidates that the code page leaves undefined (0x81 in cp1252)."""
+    undefined = []
+    for byte in candidates:
+        try:
+            bytes([byte]).decode(code_page)
+        except UnicodeDecodeError:
+            undefined.append(bytes([byte]))
+    return undefined
+
+
+def _decode_single_byte(data: bytes, code_page: str) -> Decoded:
+    """Decode, marking each byte the code page leaves undefined (U+FFFD in the text)."""
+    undefined = _undefined_bytes(bytes(sorted(set(data.translate(None, ASCII_BYTES)))), code_page)
+    if not undefined:
+        return Decoded(data.decode(code_page), code_page)
+    pattern = re.compile(b"[" + b"".join(re.escape(byte) for byte in undefined) + b"]")
+    bad = [(match.start(), match.end()) for match in pattern.finditer(data)]
+    return Decoded(data.decode(code_page, errors="replace"), code_page, bad)
+
+
+def _is_latin(text: str) -> bool:
+    """Are most letters beyond ASCII Latin ones (or are there none)?"""
+    letters = [ch for ch in set(text) if ord(ch) > 127 and ch.isalpha()]
+    latin = sum(unicodedata.name(ch, "").startswith("LATIN") for ch in letters)
+    return latin * 2 >= len(letters)
 
 
 def _plausible(text: str) -> bool:

@@ -47,14 +47,111 @@ def test_unicode_encodings_are_detected_and_recorded(data, encoding):
     assert decoded.bad_bytes == []
 
 
-def test_cp1252_is_detected():
-    text = (
-        "The minister said the “talks” in Istanbul were a début — an event of "
-        "great importance for the café owners and the résumé of the négociations.\n"
-    ) * 3
-    decoded = decode(text.encode("cp1252"))
+# The same news in the languages of the legacy code pages a crawl meets.
+LEGACY_TEXTS = {
+    "French, Spanish, German": (
+        "Les délégations de l’Ukraine et de la Russie se sont réunies à nouveau vendredi à "
+        "Istanbul. Les négociations ont duré plusieurs heures — selon les responsables, les deux "
+        "parties se sont mises d’accord sur un échange de prisonniers.\n"
+        "Las delegaciones de Ucrania y Rusia se reunieron de nuevo el viernes en Estambul. Según "
+        "los funcionarios, ambas partes acordaron un intercambio de prisioneros.\n"
+        "Die Delegationen trafen sich am Freitag erneut in Istanbul. Die Gespräche über eine "
+        "Waffenruhe dauerten mehrere Stunden. „Wir sind zufrieden“, sagte der Außenminister.\n"
+    ),
+    "English": (
+        "The delegations met again on Friday in Istanbul. “We are not there yet,” the minister "
+        "said — but the talks, which lasted several hours, ended with a deal on prisoners.\n"
+        "Officials said the next round would take place next week… if the situation allows.\n"
+    ),
+    "Czech": (
+        "Delegace Ukrajiny a Ruska se v pátek znovu sešly v Istanbulu. Jednání o příměří trvala "
+        "několik hodin a podle úředníků se obě strany dohodly na výměně zajatců. Ministr "
+        "zahraničí řekl, že další kolo rozhovorů se uskuteční příští týden.\n"
+    ),
+    "Polish": (
+        "Delegacje Ukrainy i Rosji spotkały się ponownie w Stambule w piątek. Rozmowy o "
+        "zawieszeniu broni trwały kilka godzin, a według urzędników obie strony zgodziły się na "
+        "wymianę jeńców. Minister spraw zagranicznych powiedział, że kolejna runda rozmów "
+        "odbędzie się w przyszłym tygodniu, jeśli sytuacja na to pozwoli. Obie delegacje mają też "
+        "omówić sprawę dzieci, które są poza domem od początku wojny.\n"
+    ),
+    "Turkish": (
+        "Ukrayna ve Rusya heyetleri cuma günü İstanbul'da yeniden bir araya geldi. Ateşkes "
+        "görüşmeleri birkaç saat sürdü ve yetkililere göre iki taraf esir değişimi konusunda "
+        "anlaştı. Dışişleri Bakanı, bir sonraki turun gelecek hafta yapılacağını söyledi.\n"
+    ),
+    "Latvian": (
+        "Ukrainas un Krievijas delegācijas piektdien atkal tikās Stambulā. Sarunas par pamieru "
+        "ilga vairākas stundas, un, pēc amatpersonu teiktā, abas puses vienojās par gūstekņu "
+        "apmaiņu. Ārlietu ministrs sacīja, ka nākamā sarunu kārta notiks nākamnedēļ.\n"
+    ),
+    "Russian": (
+        "Делегации Украины и России в пятницу снова встретились в Стамбуле. Переговоры о "
+        "прекращении огня продолжались несколько часов, и, по словам чиновников, стороны "
+        "договорились об обмене пленными. Министр заявил, что следующий раунд состоится на "
+        "следующей неделе.\n"
+    ),
+    "Greek": (
+        "Οι αντιπροσωπείες της Ουκρανίας και της Ρωσίας συναντήθηκαν ξανά την Παρασκευή στην "
+        "Κωνσταντινούπολη. Οι συνομιλίες για εκεχειρία διήρκεσαν αρκετές ώρες και, σύμφωνα με "
+        "αξιωματούχους, οι δύο πλευρές συμφώνησαν σε ανταλλαγή αιχμαλώτων.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "encoding", "recorded"),
+    [
+        ("French, Spanish, German", "cp1252", "cp1252"),
+        ("English", "cp1252", "cp1252"),
+        ("Czech", "cp1250", "cp1250"),
+        ("Czech", "iso8859_2", "iso8859_2"),
+        ("Polish", "cp1250", "cp1250"),
+        ("Polish", "iso8859_2", "iso8859_2"),
+        ("Turkish", "cp1254", "cp1254"),
+        ("Turkish", "iso8859_9", "cp1254"),
+        ("Latvian", "cp1257", "cp1257"),
+        ("Russian", "cp1251", "cp1251"),
+        ("Russian", "koi8_r", "koi8_r"),
+        ("Greek", "cp1253", "cp1253"),
+    ],
+)
+def test_legacy_code_pages_are_told_apart(language, encoding, recorded):
+    """charset-normalizer alone read the French as cp1250, the English (curly quotes, dashes)
+    as cp852 and the Turkish as cp1250."""
+    text = LEGACY_TEXTS[language]
+    decoded = decode(text.encode(encoding))
+    assert (decoded.encoding, decoded.text, decoded.bad_bytes) == (recorded, text, [])
+
+
+def test_real_pages_saved_as_cp1252_read_back_exactly():
+    """The generality set's pages whose text cp1252 can hold, saved in it (a quarter of them
+    came back as cp1250, cp852 or another code page before)."""
+    pages = sorted(Path(__file__).parent.glob("fixtures/generality/pages/*.txt"))
+    wrong, tried = [], 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        try:
+            data = text.encode("cp1252")
+        except UnicodeEncodeError:
+            continue
+        if data.isascii():
+            continue
+        tried += 1
+        decoded = decode(data)
+        if (decoded.encoding, decoded.text) != ("cp1252", text):
+            wrong.append((page.name, decoded.encoding))
+    assert tried >= 90
+    assert wrong == []
+
+
+def test_a_byte_cp1252_leaves_undefined_is_recorded_not_fatal():
+    text = "Le café de la place — “déjà vu” pour les négociateurs, très fatigués.\n" * 50
+    data = text.encode("cp1252") + b"Fin \x81 du texte.\n"
+    decoded = decode(data)
     assert decoded.encoding == "cp1252"
-    assert decoded.text == text
+    assert decoded.text == text + "Fin \ufffd du texte.\n"
+    assert decoded.bad_bytes == [(len(data) - 12, len(data) - 11)]
 
 
 def test_a_few_broken_bytes_in_utf8_are_recorded_not_fatal():
