@@ -407,14 +407,30 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
+# Charsets that browsers read as a superset (the WHATWG Encoding Standard): a page that says
+# "iso-8859-1" and prints curly quotes as 0x93 and 0x94 shows them, not C1 controls.
+BROWSER_SUPERSETS = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "gb2312": "gbk",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+}
+
+
 def html_encoding(markup: bytes) -> str:
-    """The page's declared charset if Python knows it, else UTF-8 if it fits, else a guess."""
+    """The page's declared charset if Python knows it (read as browsers read it), else UTF-8 if
+    it fits, else a guess."""
     declared = _META_CHARSET.search(markup[:8192])
     if declared:
         try:
             name = codecs.lookup(declared.group(1).decode("ascii")).name
         except LookupError:
             name = None
+        name = BROWSER_SUPERSETS.get(name, name)
         if name:
             try:
                 markup.decode(name)

@@ -187,6 +187,21 @@ def test_html_is_rendered_to_visible_lines():
     )
 
 
+@pytest.mark.parametrize(
+    ("declared", "code_page", "text"),
+    [
+        ("iso-8859-1", "cp1252", "“Talks go on” — the minister’s words, in Genève."),
+        ("ISO-8859-9", "cp1254", "“Görüşmeler sürüyor” — Bakan’ın sözleri."),
+    ],
+)
+def test_a_declared_charset_is_read_as_browsers_read_it(declared, code_page, text):
+    """A page that says iso-8859-1 and prints curly quotes as 0x93 and 0x94 shows them."""
+    markup = (
+        f'<html><head><meta charset="{declared}"></head><body><p>{text}</p></body></html>'
+    ).encode(code_page)
+    assert render_html(markup) == text + "\n"
+
+
 def test_line_breaks_in_running_text_are_spaces_between_items_lines_and_kept_in_pre():
     markup = b"""<html><body><nav><a>Home</a>
 <a>World</a> <a>Sport</a></nav><p>Horror stories about the <a>taxi</a> service have
