@@ -188,15 +188,16 @@ class _Block:
 
 
 def read_lines(text: str, layout: Layout) -> list[Line]:
-    """Cut the text into lines and classify each one with the layout's rules."""
+    """Cut the text into lines at every line break ("\n", "\r\n", an old Mac file's "\r",
+    U+2028 ...) and classify each one with the layout's rules."""
     lines: list[Line] = []
     pos = 0
-    for raw in text.split("\n"):
+    for raw in text.splitlines(keepends=True):
         stripped = raw.strip()
         if stripped:
             start = pos + len(raw) - len(raw.lstrip())
             lines.append(classify(Line(start, start + len(stripped), stripped, "text"), layout))
-        pos += len(raw) + 1
+        pos += len(raw)
     return lines
 
 

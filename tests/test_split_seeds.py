@@ -58,6 +58,21 @@ def test_spans_index_the_raw_text(dump_id):
         assert "\n\n".join(text[s:e] for s, e in article.body_spans) == article.body
 
 
+@pytest.mark.parametrize("line_break", ["\r\n", "\r", "\u2028"])
+def test_any_line_break_splits_a_dump_as_newlines_do(line_break):
+    """Windows files end lines with "\r\n", old Mac files with "\r" alone: the records are the
+    same, and the spans index the text as it is."""
+    text, result = _split(DUMPS[0])
+    other = text.replace("\n", line_break)
+    again = split_text(other)
+    assert [(a.title, a.body) for a in again.articles] == [
+        (a.title, a.body) for a in result.articles
+    ]
+    for article in again.articles:
+        assert other[slice(*article.title_span)] == article.title
+        assert "\n\n".join(other[s:e] for s, e in article.body_spans) == article.body
+
+
 def test_glued_source_and_time_are_separated():
     _, result = _split("001_7bdaac10551f4784")
     main = result.articles[0]
