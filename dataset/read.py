@@ -535,17 +535,38 @@ def read_dump(path: Path, raw_dir: Path) -> RawFile:
             (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
         ):
             raise ReadError("binary file: holds NUL bytes, not HTML")
-        try:
-            text = render_html(data)
-        except (etree.ParserError, ValueError) as exc:
-            raise ReadError(f"HTML could not be parsed: {exc}") from exc
-        if not text.strip():
-            raise ReadError("HTML page has no visible text")
-        return RawFile(dump_id_of(path), rel, sha, len(data), "html", text, [], html_metadata(data))
+        return _html_dump(dump_id_of(path), rel, sha, data)
     decoded = decode(data)
+    if _is_markup(decoded.text):  # a page's source saved as .txt
+        return _html_dump(dump_id_of(path), rel, sha, data)
     return RawFile(
         dump_id_of(path), rel, sha, len(data), decoded.encoding, decoded.text, decoded.bad_bytes
     )
+
+
+# How an HTML document opens: "<!DOCTYPE html", "<html", or an XML declaration and then one.
+_MARKUP_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE)
+
+
+_HEAD_OR_BODY = re.compile(r"<(?:head|body)[\s>]", re.IGNORECASE)
+
+
+def _is_markup(text: str) -> bool:
+    """Is this text an HTML document (it opens as one and has a head or a body) rather than a
+    page's visible text?"""
+    start = _MARKUP_START.match(text.lstrip("\ufeff"))
+    return start is not None and _HEAD_OR_BODY.search(text, 0, 65536) is not None
+
+
+def _html_dump(dump_id: str, rel: str, sha: str, data: bytes) -> RawFile:
+    """An HTML page as a dump: its visible text, and what its markup says of the article."""
+    try:
+        text = render_html(data)
+    except (etree.ParserError, ValueError) as exc:
+        raise ReadError(f"HTML could not be parsed: {exc}") from exc
+    if not text.strip():
+        raise ReadError("HTML page has no visible text")
+    return RawFile(dump_id, rel, sha, len(data), "html", text, [], html_metadata(data))
 
 
 @dataclass(frozen=True)

@@ -227,6 +227,31 @@ def test_gzipped_html_dump_is_read(tmp_path):
     assert raw.text == "Title of it all\nBody text here.\n"
 
 
+@pytest.mark.parametrize(
+    "opening",
+    ["<!DOCTYPE html>\n<html>", "\ufeff  <HTML lang='en'>", '<?xml version="1.0"?><html>'],
+)
+def test_a_pages_source_saved_as_txt_is_read_as_html(tmp_path, opening):
+    path = tmp_path / "source.txt"
+    path.write_text(
+        f"{opening}<head><script>var x = 1;</script></head><body><h1>Title of it all</h1>"
+        "<p>Body text here.</p></body></html>",
+        encoding="utf-8",
+    )
+    raw = read_dump(path, tmp_path)
+    assert (raw.encoding, raw.text) == ("html", "Title of it all\nBody text here.\n")
+
+
+def test_text_that_speaks_of_markup_stays_text(tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_text("<html> tags open a page, the tutorial says.\nSecond line.\n")
+    raw = read_dump(path, tmp_path)
+    assert (raw.encoding, raw.text) == (
+        "utf-8",
+        "<html> tags open a page, the tutorial says.\nSecond line.\n",
+    )
+
+
 def test_corrupt_gzip_is_a_read_error(tmp_path):
     path = tmp_path / "broken.html.gz"
     path.write_bytes(b"\x1f\x8b\x08\x00garbage")
