@@ -260,6 +260,15 @@ def read_report_accounts(path: Path) -> Iterator[DumpAccount]:
     raise ValueError(f"{path}: the per-dump entries are cut short")
 
 
+def _count_table(key: str, counts: dict[str, int]) -> list[str]:
+    """A Markdown table of characters per rule or reason, or "None." when there are none."""
+    if not counts:
+        return ["None."]
+    return [f"| {key} | characters |", "|---|---:|"] + [
+        f"| {name} | {n:,} |" for name, n in counts.items()
+    ]
+
+
 def render_markdown(report: dict, ledger: DumpLedger) -> str:
     t = report["totals"]
     c = t["chars_by_category"]
@@ -285,10 +294,12 @@ def render_markdown(report: dict, ledger: DumpLedger) -> str:
         lines.append(
             f"\nUnreadable files (quarantined or skipped whole): {t['bytes_unreadable']:,} bytes."
         )
-    lines += ["", "## Boilerplate by rule", "", "| rule | characters |", "|---|---:|"]
-    lines += [f"| {rule} | {n:,} |" for rule, n in t["boilerplate_chars_by_rule"].items()]
-    lines += ["", "## Quarantine by reason", "", "| reason | characters |", "|---|---:|"]
-    lines += [f"| {reason} | {n:,} |" for reason, n in t["quarantined_chars_by_reason"].items()]
+    lines += ["", "## Boilerplate by rule", ""]
+    lines += _count_table("rule", t["boilerplate_chars_by_rule"])
+    lines += ["", "## Quarantine by reason", ""]
+    lines += _count_table("reason", t["quarantined_chars_by_reason"])
+    if t["bytes_unreadable"]:
+        lines.append("\nFiles quarantined whole are counted in bytes above, and named in Dumps.")
     lines += ["", "## Near-duplicate clusters", ""]
     lines += [
         f"- `{cl['cluster']}`: " + ", ".join(f"`{m}`" for m in cl["members"])

@@ -146,6 +146,9 @@ def test_bad_inputs_are_quarantined_and_the_rest_builds(tmp_path):
     assert boiler["articles_found"] == 0
     assert boiler["chars_by_category"]["boilerplate"] > 0
     assert sum(boiler["chars_by_category"].values()) == boiler["chars"]
+    # Files quarantined whole are counted in bytes: no empty table of characters by reason.
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "## Quarantine by reason\n\nNone.\n\nFiles quarantined whole are counted" in markdown
 
 
 def test_undecodable_bytes_are_explained(tmp_path):
