@@ -168,11 +168,42 @@ def bare_name(line: str) -> bool:
     )
 
 
-DATELINE_LINE = re.compile(r"^[A-Z][A-Z'’.-]{2,}(?:[ ,]+[A-Z][A-Za-z'’.-]+){0,3}$")
-DATELINE_PREFIX = re.compile(
-    r"^(?P<dateline>[A-Z][A-Z'’.-]{2,}(?:[ ,/]+[A-Z][A-Za-z'’.-]+){0,3})"
-    r"\s*(?:\([^)]{1,30}\))?\s*(?::|—|–|--)\s*(?=\S)"
+# A dateline's place: a word of three letters or more in capitals ("ISTANBUL", "İSTANBUL",
+# "СТАМБУЛ"), then up to three capitalised words ("NEW YORK", "WASHINGTON, D.C.", "ISTANBUL,
+# Turkey"). Python's re has no class of capitals: the pattern takes letters, and _is_place
+# checks their case.
+_PLACE_LETTER = r"(?:[^\W\d_]|['’.-])"
+_PLACE = rf"[^\W\d_]{_PLACE_LETTER}{{2,}}(?:[ ,/]+[^\W\d_]{_PLACE_LETTER}*){{0,3}}"
+_PLACE_BREAK = re.compile(r"[ ,/]+")
+# Words of labels, buttons and titles printed in capitals where a place could stand: "UPDATE - ",
+# "EXCLUSIVE: ", a "LIKE" or "SHARES" button, "NEW YORK DAILY NEWS", "THE PRESIDENT".
+NOT_PLACES = frozenset(
+    """update updated breaking exclusive watch video videos photo photos analysis opinion
+    editorial live note warning like share shares follow trending popular latest featured
+    sponsored advertisement related comments news daily weekly president minister editor
+    reporter correspondent staff""".split()  # noqa: SIM905 -- words read better as words
 )
+DATELINE_LINE = re.compile(rf"^{_PLACE}$")
+# After the place, the day ("KYIV, June 2", "СТАМБУЛ, 2 июня") and the agency ("(Reuters)",
+# "/ТАСС/"), then a colon or a dash ("ISTANBUL: ", "WASHINGTON (Reuters) - "), or after a day a
+# full stop ("СТАМБУЛ, 2 июня. ").
+_DATELINE_DAY = r",\s*(?:\d{1,2}\.?\s+[^\W\d_]{3,}\.?|[^\W\d_]{3,}\.?\s+\d{1,2})"
+_DATELINE_AGENCY = r"(?:\s*(?:\([^)]{1,30}\)|/[^/\s]{1,20}/))?"
+_DATELINE_DASH = r"\s*(?::|—|–|--|-(?=\s))"
+DATELINE_PREFIX = re.compile(
+    rf"^(?P<dateline>{_PLACE})(?:{_DATELINE_DAY}{_DATELINE_AGENCY}(?:{_DATELINE_DASH}|\.(?=\s))"
+    rf"|{_DATELINE_AGENCY}{_DATELINE_DASH})\s*(?=\S)"
+)
+
+
+def _is_place(text: str) -> bool:
+    """A first word in capitals, then capitalised words, none of them a label's (NOT_PLACES)."""
+    first, *rest = words = _PLACE_BREAK.split(text.strip(" ,/"))
+    return (
+        first.isupper()
+        and all(word[:1].isupper() for word in rest)
+        and not any(word.casefold() in NOT_PLACES for word in words)
+    )
 
 
 @dataclass(frozen=True)
@@ -222,7 +253,7 @@ def parse_meta(
         bullet = BULLET_SOURCE.match(line)
         if bullet:
             return Meta(kind="source", source=bullet.group("source").strip())
-        if DATELINE_LINE.match(line):
+        if DATELINE_LINE.match(line) and line.isupper() and _is_place(line):
             return Meta(kind="dateline", dateline=line.strip(" ,"))
     return None
 
@@ -271,12 +302,13 @@ def _is_calendar_date(text: str) -> bool:
 
 
 def dateline_prefix(paragraph: str) -> tuple[str, int] | None:
-    """Find a wire-style dateline ("ISTANBUL: ", "WASHINGTON (AP) — ") opening a paragraph.
+    """Find a wire-style dateline ("ISTANBUL: ", "WASHINGTON (AP) — ", "KYIV, June 2 (Reuters) -
+    ") opening a paragraph.
 
     Returns the dateline and the offset where the paragraph's own text starts.
     """
     match = DATELINE_PREFIX.match(paragraph)
-    if not match:
+    if not match or not _is_place(match.group("dateline")):
         return None
     return match.group("dateline").strip(" ,"), match.end()
 

@@ -62,6 +62,9 @@ MIN_TITLE_OVERLAP = 0.3
 # A caption or standfirst is one paragraph of at most this many words; more is an article's body.
 MAX_STANDFIRST_WORDS = 60
 MAX_QUESTION_TITLE_WORDS = 20
+# A line in capitals is the dateline of the body at most this many lines below it (a caption
+# between them); higher up, it is a section label, a button or a byline in capitals.
+MAX_LINES_AFTER_DATELINE = 1
 # A byline is one of these words, then a name: up to MAX_BYLINE_NAME_WORDS words from a capital
 # letter to the first comma, bar or spaced dash ("By Ana Ruiz, Reuters", "Por María García |
 # Madrid"). Headlines open with the same words: "Por qué...", "Von der Leyen says...", "By 2030,
@@ -895,7 +898,8 @@ def _article(
             continue
         source = source or meta.source
         byline = byline or meta.byline
-        dateline = dateline or meta.dateline
+        if block.body and 0 < block.body[0] - i <= 1 + MAX_LINES_AFTER_DATELINE:
+            dateline = dateline or meta.dateline  # a place in capitals just above the body
         published = published or meta.published_raw
         end = line.end if i != block.title else line.start + (meta.rest or 0)
         pieces.append(Piece(line.start, _rstrip_end(text, line.start, end), METADATA, meta.kind))
@@ -911,7 +915,7 @@ def _article(
         if n == 0:
             found = dateline_prefix(line.text)
             if found and found[1] < len(line.text):
-                dateline = dateline or found[0]
+                dateline = found[0]  # the body's own, before a line of capitals nearby
                 pieces.append(
                     Piece(start, _rstrip_end(text, start, start + found[1]), METADATA, "dateline")
                 )

@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from istanbul_talks.dataset.metadata import bare_name, parse_meta, resolve_published
+from istanbul_talks.dataset.metadata import (
+    bare_name,
+    dateline_prefix,
+    parse_meta,
+    resolve_published,
+)
 
 CRAWLED = datetime(2016, 12, 30, 12, 0, tzinfo=UTC)
 
@@ -272,3 +277,44 @@ def test_section_labels_credits_and_headlines_are_not_bare_names(line):
 def test_a_date_opening_a_line_after_a_weekday_or_a_label(line, published_raw):
     meta = parse_meta(line)
     assert (meta.published_raw if meta else None) == published_raw
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "dateline", "rest"),
+    [
+        ("ISTANBUL: Talks resumed.", "ISTANBUL", "Talks resumed."),
+        ("WASHINGTON (Reuters) - The U.S. said", "WASHINGTON", "The U.S. said"),
+        ("KYIV, June 2 (Reuters) - Ukraine said", "KYIV", "Ukraine said"),
+        ("NEW YORK (AP) — A judge", "NEW YORK", "A judge"),
+        ("WASHINGTON, D.C. — The", "WASHINGTON, D.C.", "The"),
+        ("SEOUL, Aug. 20 (Yonhap) -- North Korea", "SEOUL", "North Korea"),
+        ("İSTANBUL (AA) - Rusya ve Ukrayna", "İSTANBUL", "Rusya ve Ukrayna"),
+        ("СТАМБУЛ, 2 июня. Делегации России", "СТАМБУЛ", "Делегации России"),
+        ("MÜNCHEN – Die Gespräche", "MÜNCHEN", "Die Gespräche"),
+    ],
+)
+def test_wire_datelines_in_any_script_open_the_body(paragraph, dateline, rest):
+    found = dateline_prefix(paragraph)
+    assert found is not None
+    assert (found[0], paragraph[found[1] :]) == (dateline, rest)
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "U.S. officials said on Monday the talks would go on.",
+        "UPDATE - The talks resumed on Monday.",
+        "EXCLUSIVE: Inside the talks",
+        "ISTANBUL, the city of the talks - and of its traffic.",
+        "Istanbul: the talks resumed.",
+    ],
+)
+def test_labels_and_sentences_are_no_datelines(paragraph):
+    assert dateline_prefix(paragraph) is None
+
+
+def test_a_line_of_capitals_is_a_dateline_only_when_it_could_be_a_place():
+    assert parse_meta("СТАМБУЛ").dateline == "СТАМБУЛ"
+    for line in ("NBC Nightly News", "NEW YORK DAILY NEWS", "SHARES", "BREAKING NEWS"):
+        meta = parse_meta(line)
+        assert meta is None or meta.dateline is None

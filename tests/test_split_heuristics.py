@@ -590,6 +590,16 @@ def test_a_byline_with_a_date_heads_the_article_below_a_standfirst():
     assert (main.byline, main.published_raw) == ("Ana Ruiz", "December 22, 2016 5:00 AM")
 
 
+def test_a_place_in_capitals_just_above_the_body_is_its_dateline_a_label_higher_up_is_not():
+    """ "SCOTUS" over the headline is a section label; "ANKARA" over the lede, the dateline."""
+    _, main = _main(_page("SCOTUS", TITLE, "ANKARA", LEDE, SECOND, THIRD))
+    assert (main.title, main.dateline, main.body) == (TITLE, "ANKARA", WHOLE)
+    _, main = _main(_page("SCOTUS", TITLE, LEDE, SECOND, THIRD))
+    assert (main.title, main.dateline, main.body) == (TITLE, None, WHOLE)
+    _, main = _main(_page(TITLE, "KYIV (Reuters) - " + LEDE, SECOND, THIRD))
+    assert (main.dateline, main.body) == ("KYIV", WHOLE)
+
+
 def test_a_short_sentence_opening_with_by_stays_in_the_body():
     """ "By Tuesday, the talks had stalled." is a paragraph of the article, not its byline."""
     sentence = "By March, the first buses were full."
