@@ -338,6 +338,7 @@ def _merge_continuations(
             and previous is main
             and block.body
             and not block.header
+            and not _headline_opens(block)
             and block.score >= MIN_CONTINUATION_WORDS
             and _mostly_prose(lines, block.body)
             and _shared(_content_words(lines, block.body), _content_words(lines, main.body))
@@ -349,6 +350,12 @@ def _merge_continuations(
             continue
         if block.body or block.section:
             previous = block
+
+
+def _headline_opens(block: _Block) -> bool:
+    """Does the block read headline, then its paragraphs, from its first line (a related story
+    under "Read also": its headline is the only line between the marker and its body)?"""
+    return block.title == block.first and block.body[0] == block.first + 1
 
 
 def _drop_untitled_fragments(blocks: list[tuple[int, _Block]], main: _Block | None) -> None:
