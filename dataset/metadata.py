@@ -28,7 +28,8 @@ ENGLISH_MONTHS = (  # noqa: SIM905 -- a word list reads better as words
 ).split()
 _MONTH = "(?:" + "|".join(sorted(ENGLISH_MONTHS, key=len, reverse=True)) + r")\.?"
 # Month names of the languages whose pages print the day first: "30 avril 2015", "7 de enero
-# de 2014", "3. März 2025", "2 Haziran 2025", "12 settembre 2016" (English ones: ENGLISH_MONTHS).
+# de 2014", "3. März 2025", "2 Haziran 2025", "12 settembre 2016", "2 июня 2025", "2 червня
+# 2025" (English ones: ENGLISH_MONTHS; Russian and Ukrainian ones as a day governs them).
 DAY_FIRST_MONTHS = {
     name: number
     for names in (
@@ -40,20 +41,26 @@ DAY_FIRST_MONTHS = {
         "januar februar märz april mai juni juli august september oktober november dezember",
         "januari februari maart april mei juni juli augustus september oktober november december",
         "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",
+        "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+        "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",
     )
     for number, name in enumerate(names.split(), 1)
 }
 _DAY_FIRST_MONTH = "(?:" + "|".join(sorted(DAY_FIRST_MONTHS, key=len, reverse=True)) + ")"
 _TIME = r"\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
-# What may stand between a date and its time: "at", "à", "a las", "um", "alle", "às", "om".
-_TIME_WORD = r"(?:at|à|a las|um|alle|às|om)"
+# What may stand between a date and its time: "at", "à", "a las", "um", "alle", "às", "om", "в",
+# "о".
+_TIME_WORD = r"(?:at|à|a las|um|alle|às|om|в|о)"
 _AT_TIME = rf"(?:,?\s+(?:{_TIME_WORD}\s+)?{_TIME})?"
 # "12/20/16", "08.01.2014": day and month in either order (see resolve_published).
 _NUMERIC_DATE = r"\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})(?!\d)"
+# "2 июня 2025 года", "2 червня 2025 р.": the word "year" after a day-first date's year.
+_YEAR_WORD = r"(?:\s+(?:года|г\.|року|р\.))?"
 _DATE = (
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]{_TIME})?"
     rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}{_AT_TIME}"
-    rf"|\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTH}|{_DAY_FIRST_MONTH}),?\s+(?:de\s+)?\d{{4}}{_AT_TIME}"
+    rf"|\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTH}|{_DAY_FIRST_MONTH}),?\s+(?:de\s+)?\d{{4}}{_YEAR_WORD}"
+    rf"{_AT_TIME}"
     rf"|{_NUMERIC_DATE}(?:\s+{_TIME})?)"
 )
 _WEEKDAY = (
@@ -61,7 +68,9 @@ _WEEKDAY = (
     r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
     r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
     r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
-    r"|pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar)"
+    r"|pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar"
+    r"|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье"
+    r"|понеділок|вівторок|середа|четвер|п[’']ятниця|субота|неділя)"
 )
 # A day or a month named alone: "Tuesday", "Sept.", "mardi".
 _CALENDAR_WORD = re.compile(rf"(?:{_WEEKDAY}|{_MONTH}|{_DAY_FIRST_MONTH})", re.IGNORECASE)
@@ -88,7 +97,8 @@ _ZONE = r"(?:[ecmp][sd]?t|gmt|utc|bst|cest|cet|eest|eet|msk|trt|ist)"
 # "Uhr" after a time: "10:21 h", "14:30 Uhr").
 _DATE_WORDS = (
     r"(?:on|updated|published|posted|last|modified|le|mis à jour|publié|actualizado|publicado"
-    r"|aktualisiert|veröffentlicht|am|uhr|güncellendi|güncelleme|h)"
+    r"|aktualisiert|veröffentlicht|am|uhr|güncellendi|güncelleme|h|обновлено|опубликовано"
+    r"|оновлено|опубліковано)"
 )
 DATE_LABELS = re.compile(
     rf"(?<!\w)(?:{_TIME}|{_TIME_WORD}|{_DATE_WORDS}|{_WEEKDAY}|{_ZONE})(?!\w)"
@@ -109,13 +119,16 @@ BULLET_SOURCE = re.compile(r"^[-•·*]\s*(?P<source>[^\s:][^:]{0,48}[^\s:])$")
 # words is a byline only when it is names alone ("By Dana A. Ford, ..., and Tom Watkins, CNN"):
 # "By Tuesday, the talks had stalled." is not.
 MAX_BYLINE_WORDS = 12
-_NAME_WORD = r"(?:[A-Z](?:[^\W\d_]|[.'’-])*|\"[^\"]{1,20}\"|“[^”]{1,20}”)"
+# Capitals a name may start with, in the Latin and Cyrillic scripts of the corpus' languages.
+_CAPITAL = "A-ZÀ-ÖØ-ÞĆČĐŁŃŚŠŹŻŽŞĞİА-ЯЁЄІЇҐ"
+_NAME_WORD = rf"(?:[{_CAPITAL}](?:[^\W\d_]|[.'’-])*|\"[^\"]{{1,20}}\"|“[^”]{{1,20}}”)"
 _PARTICLES = r"(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn|al|el|ter|ten|y)"
 _NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLES}\s+)*{_NAME_WORD}){{0,4}}"
 _BYLINE_HEAD = (
-    r"^(?:[^\w\s'\"‘’“”«»]+\s*)?"  # a symbol, not a quote mark
+    r"^(?:(?:[^\w\s'\"‘’“”«»]+\s*)?"  # a symbol, not a quote mark
     r"(?:(?i:analysis|opinion|commentary|story|written|words|reporting|reported"
     r"|text|updated|posted|compiled|edited)\s+)?(?:by|By|BY):?"
+    r"|(?i:автор|авторы|автори|yazar|muhabir|yazan):)"  # "Автор: Иван Петров", "Yazar: ..."
 )
 BYLINE = re.compile(
     rf"{_BYLINE_HEAD}\s+(?P<byline>{_NAME}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_NAME})*)"
@@ -333,6 +346,7 @@ DATE_PARTS = re.compile(
     r"^(?:(?P<iso_y>\d{4})-(?P<iso_m>\d{2})-(?P<iso_d>\d{2})"
     r"|(?P<md_m>[a-z]{3})[a-z]*\.?\s+(?P<md_d>\d{1,2}),?(?:\s+(?P<md_y>\d{4}))?"
     r"|(?P<dm_d>\d{1,2})\.?\s+(?:de\s+)?(?P<dm_m>[^\W\d_]+)\.?,?\s+(?:de\s+)?(?P<dm_y>\d{4})"
+    rf"{_YEAR_WORD}"
     r"|(?P<n1>\d{1,2})(?:/|(?P<dot>\.))(?P<n2>\d{1,2})[/.](?P<ny>\d{4}|\d{2}))"
     rf"(?:,?\s*(?:{_TIME_WORD}\s+|T)?(?P<hour>\d{{1,2}})[:.](?P<minute>\d{{2}})"
     r"(?::(?P<second>\d{2}))?"

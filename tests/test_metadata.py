@@ -147,6 +147,9 @@ def test_a_day_without_a_year_is_the_last_such_day_up_to_the_crawl():
         ('By Amanda "Tania Mae" Tan', 'Amanda "Tania Mae" Tan'),
         ("By Theresa May", "Theresa May"),
         ("By Doug Stanglin, special to CNN", "Doug Stanglin"),
+        ("By Élise Lucet, France 2", "Élise Lucet"),
+        ("Автор: Иван Петров", "Иван Петров"),
+        ("Yazar: Şule Öztürk", "Şule Öztürk"),
         (
             "By Dana A. Ford , James S.A. Corey, Chien-Ming Wang, and Tom Watkins, CNN",
             "Dana A. Ford , James S.A. Corey, Chien-Ming Wang, and Tom Watkins, CNN",
@@ -192,6 +195,14 @@ def test_lines_opening_like_a_byline_without_a_name_are_not_bylines(line):
         ("3. März 2025, 14:30 Uhr", "3. März 2025, 14:30", "2025-03-03T14:30:00+00:00"),
         ("Güncelleme: 2 Haziran 2025 14:30", "2 Haziran 2025 14:30", "2025-06-02T14:30:00+00:00"),
         ("12 settembre 2016", "12 settembre 2016", "2016-09-12T00:00:00+00:00"),
+        ("2 июня 2025, 15:42", "2 июня 2025, 15:42", "2025-06-02T15:42:00+00:00"),
+        (
+            "Обновлено: 2 июня 2025 года в 15:42",
+            "2 июня 2025 года в 15:42",
+            "2025-06-02T15:42:00+00:00",
+        ),
+        ("понедельник, 2 июня 2025", "2 июня 2025", "2025-06-02T00:00:00+00:00"),
+        ("2 червня 2025 р., 15:42", "2 червня 2025 р., 15:42", "2025-06-02T15:42:00+00:00"),
     ],
 )
 def test_day_first_dates_in_other_languages(line, published_raw, expected):

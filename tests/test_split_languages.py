@@ -18,6 +18,7 @@ class Page:
     menu: list[str]
     title: str
     date: str
+    byline: str  # the line under the date
     published_raw: str  # what the date line gives ("15:42 02.06.2025": the date, not the time)
     dateline: str  # opens the first paragraph
     paragraphs: list[str]
@@ -34,6 +35,7 @@ class Page:
             *self.menu,
             self.title,
             self.date,
+            self.byline,
             self.dateline + self.paragraphs[0],
             self.paragraphs[1],
             self.advertisement,
@@ -53,6 +55,7 @@ PAGES = {
         menu=["Главная", "Новости", "Политика", "В мире", "Поделиться"],
         title="Россия и Украина провели новый раунд переговоров в Стамбуле",
         date="15:42 02.06.2025",
+        byline="Автор: Иван Петров",
         published_raw="02.06.2025",
         dateline="СТАМБУЛ, 2 июня. ",
         paragraphs=[
@@ -91,6 +94,7 @@ PAGES = {
         menu=["Anasayfa", "Gündem", "Dünya", "Paylaş"],
         title="Rusya ve Ukrayna heyetleri İstanbul'da ikinci tur görüşmeleri tamamladı",
         date="02.06.2025 15:42",
+        byline="Muhabir: Ahmet Yılmaz",
         published_raw="02.06.2025 15:42",
         dateline="İSTANBUL (AA) - ",
         paragraphs=[
@@ -135,6 +139,7 @@ def test_pages_in_the_other_languages_of_the_coverage(language):
     main, related = result.articles
     assert (main.role, main.title, main.published_raw) == ("main", page.title, page.published_raw)
     assert main.dateline == page.dateline.split()[0].rstrip(",")
+    assert main.byline == page.byline.split(": ")[1]
     assert main.body == "\n\n".join(page.paragraphs)
     assert (related.role, related.title, related.body) == (
         "related",
