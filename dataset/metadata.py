@@ -56,12 +56,18 @@ _AT_TIME = rf"(?:,?\s+(?:{_TIME_WORD}\s+)?{_TIME})?"
 _NUMERIC_DATE = r"\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})(?!\d)"
 # "2 июня 2025 года", "2 червня 2025 р.": the word "year" after a day-first date's year.
 _YEAR_WORD = r"(?:\s+(?:года|г\.|року|р\.))?"
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_MONTH_FIRST_DATE = rf"{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}"
+_DAY_FIRST_DATE = (
+    rf"\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTH}|{_DAY_FIRST_MONTH}),?\s+(?:de\s+)?\d{{4}}{_YEAR_WORD}"
+)
+# A date, with its time after it, or before it ("15:42 02.06.2025", as many sites print it).
 _DATE = (
-    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]{_TIME})?"
-    rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}{_AT_TIME}"
-    rf"|\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTH}|{_DAY_FIRST_MONTH}),?\s+(?:de\s+)?\d{{4}}{_YEAR_WORD}"
-    rf"{_AT_TIME}"
-    rf"|{_NUMERIC_DATE}(?:\s+{_TIME})?)"
+    rf"(?:{_ISO_DATE}(?:[ T]{_TIME})?"
+    rf"|{_MONTH_FIRST_DATE}{_AT_TIME}"
+    rf"|{_DAY_FIRST_DATE}{_AT_TIME}"
+    rf"|{_NUMERIC_DATE}(?:\s+{_TIME})?"
+    rf"|{_TIME},?\s+(?:{_ISO_DATE}|{_MONTH_FIRST_DATE}|{_DAY_FIRST_DATE}|{_NUMERIC_DATE}))"
 )
 _WEEKDAY = (
     r"(?:(?:mon|tues?|wed(?:nes|s)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
@@ -304,7 +310,7 @@ def _leftover_after_dates(text: str) -> str:
 def _is_calendar_date(text: str) -> bool:
     """Numeric dates must be a day and a month in one order or the other, and dotted ones with
     a two-digit year must print both with two digits ("01.09.17"; "1.2.10" is a version)."""
-    parts = DATE_PARTS.match(text)
+    parts = _date_parts(text)
     if parts is None or not parts["n1"]:
         return True
     first, second, year = parts["n1"], parts["n2"], parts["ny"]
@@ -386,7 +392,7 @@ def resolve_published(
             days = 30 if unit == "month" else 365
             return crawled_at - timedelta(days=days * count)
         return crawled_at - timedelta(**{_REL_UNITS[unit]: count})
-    parts = DATE_PARTS.match(text)
+    parts = _date_parts(text)
     day = _calendar_day(parts, date_order) if parts else None
     if day is None:
         return None
@@ -428,6 +434,17 @@ def _calendar_day(
     if second > 12 >= first or first == second or date_order == "mdy":
         return year, first, second
     return (year, second, first) if date_order == "dmy" else None
+
+
+_TIME_FIRST = re.compile(rf"^(?P<time>{_TIME}),?\s+(?P<date>.+)$", re.IGNORECASE)
+
+
+def _date_parts(text: str) -> re.Match[str] | None:
+    """DATE_PARTS of a date, its time read after it ("15:42 02.06.2025" as "02.06.2025 15:42")."""
+    time_first = _TIME_FIRST.match(text)
+    if time_first:
+        text = f"{time_first['date']} {time_first['time']}"
+    return DATE_PARTS.match(text)
 
 
 def _clock(parts: re.Match[str]) -> tuple[int, int, int]:
