@@ -40,9 +40,11 @@ class Layout:
     # ("08/01/2014"): "dmy" or "mdy"; None leaves such dates unresolved.
     date_order: str | None = None
     detect: tuple[str, ...] = field(default=())
-    # Most lines match no rule: one anchored alternation and a keyword scan reject them at once.
+    # Most lines match no rule: one anchored alternation and a keyword scan reject them at once
+    # (a line in ASCII is scanned for the keywords in ASCII only).
     _screen: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _keywords: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _ascii_keywords: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _markers: re.Pattern[str] = field(init=False, repr=False, compare=False)
     # No marker is longer than this (most lines are, and need no regex at all).
     _marker_max_chars: int = field(init=False, repr=False, compare=False)
@@ -52,11 +54,8 @@ class Layout:
         keywords = sorted({k for r in self.boilerplate for k in r.keywords})
         markers = [m.pattern[1:] for m in self.section_markers]
         object.__setattr__(self, "_screen", _anchored_union(anchored))
-        object.__setattr__(
-            self,
-            "_keywords",
-            re.compile("|".join(map(re.escape, keywords)) if keywords else "(?!)"),
-        )
+        object.__setattr__(self, "_keywords", _any_of(keywords))
+        object.__setattr__(self, "_ascii_keywords", _any_of([k for k in keywords if k.isascii()]))
         object.__setattr__(self, "_markers", _anchored_union(markers))
         widest = max(
             (re_parser.parse(m.pattern).getwidth()[1] for m in self.section_markers), default=0
@@ -66,7 +65,8 @@ class Layout:
     def boilerplate_rule(self, line: str) -> BoilerplateRule | None:
         """The first boilerplate rule that matches the stripped line, if any."""
         lowered = line.lower()
-        if self._screen.match(line) is None and self._keywords.search(lowered) is None:
+        keywords = self._ascii_keywords if lowered.isascii() else self._keywords
+        if self._screen.match(line) is None and keywords.search(lowered) is None:
             return None
         for rule in self.boilerplate:
             if rule.keywords and not any(k in lowered for k in rule.keywords):
@@ -84,6 +84,10 @@ class Layout:
 
 class LayoutError(ValueError):
     """A rule in layouts.toml that the splitter cannot use as written."""
+
+
+def _any_of(keywords: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, keywords)) if keywords else "(?!)")
 
 
 def _anchored_union(bodies: list[str]) -> re.Pattern[str]:

@@ -75,8 +75,8 @@ _WEEKDAY = (
     r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
     r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
     r"|pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar"
-    r"|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье"
-    r"|понеділок|вівторок|середа|четвер|п[’']ятниця|субота|неділя)"
+    r"|(?=[^\x00-\x7f])(?:понедельник|вторник|среда|четверг|пятница|суббота|воскресенье"
+    r"|понеділок|вівторок|середа|четвер|п[’']ятниця|субота|неділя))"
 )
 # A day or a month named alone: "Tuesday", "Sept.", "mardi".
 _CALENDAR_WORD = re.compile(rf"(?:{_WEEKDAY}|{_MONTH}|{_DAY_FIRST_MONTH})", re.IGNORECASE)
@@ -111,6 +111,7 @@ DATE_LABELS = re.compile(
     r"|@\w+|[\s|·•,;:()\-–—/]+",
     re.IGNORECASE,
 )
+DIGIT = re.compile(r"\d")
 # Every DATE_IN_LINE match holds a digit, then a separator and a digit, or three more digits:
 # most short lines hold none and need no search (the leading digit factored out is 5x faster).
 DATE_HINT = re.compile(r"\d(?:[/.:-]\d|\d{3})")
@@ -255,7 +256,7 @@ def parse_meta(
         dated = _date_line(line)
         if dated is not None:
             return dated
-    date = ABSOLUTE_DATE.match(line)
+    date = ABSOLUTE_DATE.match(line) if DIGIT.search(line) else None  # every date has one
     if date and _is_calendar_date(date.group("date")):
         rest = date.end()
         while rest < len(line) and line[rest] in " |-–—,:":

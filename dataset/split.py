@@ -190,6 +190,14 @@ class _Block:
     standfirst: bool = False
 
 
+# A site prints its menu, footer and widget lines on every page, and a line's class depends on
+# its text and the layout alone: each is worked out once per worker, up to this many lines
+# (then the cache starts again, so memory stays flat however long the build).
+MAX_CACHED_CLASSES = 20_000
+_CLASSES: dict[tuple[str, str], tuple] = {}
+_CLASS_FIELDS = ("kind", "rule", "meta", "words", "prose", "headline", "opens_section", "teaser")
+
+
 def read_lines(text: str, layout: Layout) -> list[Line]:
     """Cut the text into lines at every line break ("\n", "\r\n", an old Mac file's "\r",
     U+2028 ...) and classify each one with the layout's rules."""
@@ -199,9 +207,24 @@ def read_lines(text: str, layout: Layout) -> list[Line]:
         stripped = raw.strip()
         if stripped:
             start = pos + len(raw) - len(raw.lstrip())
-            lines.append(classify(Line(start, start + len(stripped), stripped, "text"), layout))
+            lines.append(_classified(Line(start, start + len(stripped), stripped, "text"), layout))
         pos += len(raw)
     return lines
+
+
+def _classified(line: Line, layout: Layout) -> Line:
+    """classify, or the class the same text got on an earlier line."""
+    key = (layout.name, line.text)
+    known = _CLASSES.get(key)
+    if known is None:
+        classify(line, layout)
+        if len(_CLASSES) >= MAX_CACHED_CLASSES:
+            _CLASSES.clear()
+        _CLASSES[key] = tuple(getattr(line, name) for name in _CLASS_FIELDS)
+    else:
+        for name, value in zip(_CLASS_FIELDS, known, strict=True):
+            setattr(line, name, value)
+    return line
 
 
 def classify(line: Line, layout: Layout) -> Line:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from istanbul_talks.dataset import split as split_module
 from istanbul_talks.dataset.read import shipped_raw_dir
 from istanbul_talks.dataset.split import split_text
 
@@ -71,6 +72,26 @@ def test_any_line_break_splits_a_dump_as_newlines_do(line_break):
     for article in again.articles:
         assert other[slice(*article.title_span)] == article.title
         assert "\n\n".join(other[s:e] for s, e in article.body_spans) == article.body
+
+
+def test_lines_classed_from_the_cache_split_as_fresh_ones(monkeypatch):
+    """read_lines keeps each text's class; a warm cache, a cold one and one that keeps
+    starting again (memory stays flat) give the same records."""
+    texts = [_split(dump_id)[0] for dump_id in DUMPS]
+
+    def records() -> list:
+        return [
+            [(a.title, a.body, a.byline, a.published_raw) for a in split_text(t).articles]
+            for t in texts
+        ]
+
+    split_module._CLASSES.clear()
+    cold = records()
+    assert records() == cold  # every line's class from the cache now
+    monkeypatch.setattr(split_module, "MAX_CACHED_CLASSES", 5)
+    split_module._CLASSES.clear()
+    assert records() == cold
+    assert len(split_module._CLASSES) <= 5
 
 
 def test_glued_source_and_time_are_separated():
