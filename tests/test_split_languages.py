@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from istanbul_talks.dataset.layouts import detect_layout
 from istanbul_talks.dataset.report import account
 from istanbul_talks.dataset.split import split_text
 
@@ -166,3 +167,21 @@ def test_pages_in_the_other_languages_of_the_coverage(language):
         "comments_section",  # a reader's comment is no article's text
         "copyright_notice",
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Нашли ошибку? Выделите её и нажмите Ctrl+Enter", "error_report"),
+        ("Помітили помилку? Виділіть її та натисніть Ctrl+Enter", "error_report"),
+        ("Подпишитесь на нашу рассылку", "newsletter_prompt"),
+        ("Bültenimize abone olun", "newsletter_prompt"),
+        ("Press Ctrl+Enter to run the cell.", None),  # an instruction in a tutorial
+        ("Поделиться", "share_bar"),
+        ("5 комментариев", "comments_widget"),
+        ("Новости", "navigation"),
+    ],
+)
+def test_widgets_in_the_other_languages_are_named(line, rule):
+    found = detect_layout(line).boilerplate_rule(line)
+    assert (found.rule if found else None) == rule
