@@ -194,9 +194,27 @@ def decode(data: bytes) -> Decoded:
                 ) from exc
     if b"\x00" in data:
         utf16 = _utf16_without_bom(data)
-        if utf16 is None:
+        if utf16 is not None:
+            return utf16
+        if data.count(0) > len(data) * MAX_BAD_BYTE_SHARE:
             raise ReadError("binary file: holds NUL bytes and is not UTF-16 text")
-        return utf16
+        try:
+            return _nuls_marked(data, _decode_text(data))
+        except ReadError as exc:
+            raise ReadError(f"binary file: holds NUL bytes and is no text ({exc})") from exc
+    return _decode_text(data)
+
+
+def _nuls_marked(data: bytes, decoded: Decoded) -> Decoded:
+    """A few NUL bytes in a text (a broken scrape): each is recorded as undecodable, U+FFFD in
+    the text, like a broken UTF-8 byte."""
+    nuls = [(match.start(), match.end()) for match in re.finditer(b"\x00", data)]
+    text = decoded.text.replace("\x00", "\ufffd")
+    return Decoded(text, decoded.encoding, sorted(decoded.bad_bytes + nuls))
+
+
+def _decode_text(data: bytes) -> Decoded:
+    """UTF-8, else UTF-8 with a few broken bytes, else the closest legacy encoding."""
     try:
         return _check_text(Decoded(data.decode("utf-8"), "utf-8"))
     except UnicodeDecodeError:

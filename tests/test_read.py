@@ -162,6 +162,16 @@ def test_a_few_broken_bytes_in_utf8_are_recorded_not_fatal():
     assert decoded.text.count("\ufffd") == 2
 
 
+def test_a_stray_nul_byte_in_a_text_is_recorded_not_fatal():
+    """A broken scrape leaves a NUL in an otherwise good page: the page is read, the byte
+    recorded as undecodable, as a broken UTF-8 byte is."""
+    data = ("Ankara says the talks will go on. " * 100).encode() + b"\x00" + b" More text.\n"
+    decoded = decode(data)
+    assert decoded.encoding == "utf-8"
+    assert decoded.bad_bytes == [(3400, 3401)]
+    assert decoded.text == data.decode().replace("\x00", "\ufffd")
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
