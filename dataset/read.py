@@ -549,7 +549,8 @@ def read_dump(path: Path, raw_dir: Path) -> RawFile:
     if name.endswith(HTML_SUFFIXES):
         if not data.strip():
             raise ReadError("empty file")
-        if b"\x00" in data[:65536] and not data.startswith(
+        head = data[:65536]
+        if head.count(0) > len(head) * MAX_BAD_BYTE_SHARE and not data.startswith(
             (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
         ):
             raise ReadError("binary file: holds NUL bytes, not HTML")
