@@ -264,8 +264,9 @@ def test_text_that_speaks_of_markup_stays_text(tmp_path):
 
 def test_an_html_page_with_a_stray_nul_is_read_and_a_binary_one_is_not(tmp_path):
     page = tmp_path / "page.html"
-    page.write_bytes(b"<html><body><h1>Title of it all</h1><p>Body \x00text.</p></body></html>")
-    assert read_dump(page, tmp_path).text == "Title of it all\nBody \ufffdtext.\n"
+    body = b"The talks resumed in Istanbul on Monday. " * 10
+    page.write_bytes(b"<html><body><h1>Title of it all</h1><p>" + body + b"\x00</p></body></html>")
+    assert read_dump(page, tmp_path).text == f"Title of it all\n{body.decode().strip()} \ufffd\n"
     image = tmp_path / "image.html"
     image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(500))
     with pytest.raises(ReadError, match="binary file: holds NUL bytes, not HTML"):
