@@ -7,6 +7,7 @@ it into a quarantine row and goes on with the other files.
 from __future__ import annotations
 
 import codecs
+import contextvars
 import csv
 import gzip
 import hashlib
@@ -339,24 +340,41 @@ def _utf16_without_bom(data: bytes) -> Decoded | None:
         return None
 
 
+class _TooManyBadBytes(Exception):
+    pass
+
+
+# The undecodable byte ranges found by the decoding now running in this context (see _mark_bad).
+_BAD_BYTES: contextvars.ContextVar[tuple[list[tuple[int, int]], int]] = contextvars.ContextVar(
+    "bad_bytes"
+)
+
+
+def _mark_bad(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: record the bad range, put U+FFFD in its place, and give up once
+    there are more than the limit (one pass over the bytes, however many are bad)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad, limit = _BAD_BYTES.get()
+    bad.append((exc.start, exc.end))
+    if len(bad) > limit:
+        raise _TooManyBadBytes
+    return "\ufffd", exc.end
+
+
+codecs.register_error("istanbul_talks.mark_bad", _mark_bad)
+
+
 def _mostly_utf8(data: bytes) -> Decoded | None:
     """UTF-8 with a few broken bytes: keep the text, mark the bad bytes (U+FFFD in the text)."""
-    parts: list[str] = []
     bad: list[tuple[int, int]] = []
-    pos = 0
-    limit = max(1, int(len(data) * MAX_BAD_BYTE_SHARE))
-    while pos < len(data):
-        try:
-            parts.append(data[pos:].decode("utf-8"))
-            break
-        except UnicodeDecodeError as exc:
-            parts.append(data[pos : pos + exc.start].decode("utf-8"))
-            parts.append("\ufffd")
-            bad.append((pos + exc.start, pos + exc.end))
-            pos += exc.end
-            if len(bad) > limit:
-                return None
-    text = "".join(parts)
+    token = _BAD_BYTES.set((bad, max(1, int(len(data) * MAX_BAD_BYTE_SHARE))))
+    try:
+        text = data.decode("utf-8", "istanbul_talks.mark_bad")
+    except _TooManyBadBytes:
+        return None
+    finally:
+        _BAD_BYTES.reset(token)
     if not re.search(r"[^\x00-\x7f\ufffd]", text):
         # No valid multi-byte sequence at all: a legacy single-byte encoding, not broken UTF-8.
         return None
