@@ -194,7 +194,10 @@ class _Block:
 # its text and the layout alone: each is worked out once per worker, up to this many lines
 # (then the cache starts again, so memory stays flat however long the build).
 MAX_CACHED_CLASSES = 20_000
-_CLASSES: dict[tuple[str, str], tuple] = {}
+_CLASSES: dict[tuple[int, str], tuple] = {}
+# The layouts the cached classes came from, held so that no other layout takes their ids: two
+# layouts may share a name and not their rules.
+_CLASSED_BY: dict[int, Layout] = {}
 _CLASS_FIELDS = ("kind", "rule", "meta", "words", "prose", "headline", "opens_section", "teaser")
 
 
@@ -214,12 +217,14 @@ def read_lines(text: str, layout: Layout) -> list[Line]:
 
 def _classified(line: Line, layout: Layout) -> Line:
     """classify, or the class the same text got on an earlier line."""
-    key = (layout.name, line.text)
+    key = (id(layout), line.text)
     known = _CLASSES.get(key)
     if known is None:
         classify(line, layout)
         if len(_CLASSES) >= MAX_CACHED_CLASSES:
             _CLASSES.clear()
+            _CLASSED_BY.clear()
+        _CLASSED_BY[id(layout)] = layout
         _CLASSES[key] = tuple(getattr(line, name) for name in _CLASS_FIELDS)
     else:
         for name, value in zip(_CLASS_FIELDS, known, strict=True):

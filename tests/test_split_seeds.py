@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from istanbul_talks.dataset import split as split_module
+from istanbul_talks.dataset.layouts import Layout, load_layouts
 from istanbul_talks.dataset.read import shipped_raw_dir
 from istanbul_talks.dataset.split import split_text
 
@@ -92,6 +93,13 @@ def test_lines_classed_from_the_cache_split_as_fresh_ones(monkeypatch):
     split_module._CLASSES.clear()
     assert records() == cold
     assert len(split_module._CLASSES) <= 5
+
+
+def test_the_cache_keeps_two_layouts_of_one_name_apart():
+    generic = load_layouts()[-1]
+    bare = Layout(generic.name, (), ())  # the same name, no rules
+    assert split_module.read_lines("Comments\n", generic)[0].kind == "boilerplate"
+    assert split_module.read_lines("Comments\n", bare)[0].kind == "text"
 
 
 def test_glued_source_and_time_are_separated():
