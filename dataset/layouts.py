@@ -27,7 +27,7 @@ class BoilerplateRule:
     opens_section: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one layout is one object: hashed by identity, at no cost
 class Layout:
     """The rules used to split one page: the generic ones plus those of its site, if known."""
 

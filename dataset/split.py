@@ -16,6 +16,7 @@ reason). The build report adds these up, so nothing is dropped silently.
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -191,13 +192,11 @@ class _Block:
 
 
 # A site prints its menu, footer and widget lines on every page, and a line's class depends on
-# its text and the layout alone: each is worked out once per worker, up to this many lines
-# (then the cache starts again, so memory stays flat however long the build).
+# its text and the layout alone: each is worked out once per worker and layout, up to this many
+# lines (then that layout's cache starts again, so memory stays flat however long the build).
 MAX_CACHED_CLASSES = 20_000
-_CLASSES: dict[tuple[int, str], tuple] = {}
-# The layouts the cached classes came from, held so that no other layout takes their ids: two
-# layouts may share a name and not their rules.
-_CLASSED_BY: dict[int, Layout] = {}
+# Each layout object's classes by line text (not by its name: two layouts may share one).
+_CLASSES: weakref.WeakKeyDictionary[Layout, dict[str, tuple]] = weakref.WeakKeyDictionary()
 _CLASS_FIELDS = ("kind", "rule", "meta", "words", "prose", "headline", "opens_section", "teaser")
 
 
@@ -205,27 +204,26 @@ def read_lines(text: str, layout: Layout) -> list[Line]:
     """Cut the text into lines at every line break ("\n", "\r\n", an old Mac file's "\r",
     U+2028 ...) and classify each one with the layout's rules."""
     lines: list[Line] = []
+    classes = _CLASSES.setdefault(layout, {})
     pos = 0
     for raw in text.splitlines(keepends=True):
         stripped = raw.strip()
         if stripped:
             start = pos + len(raw) - len(raw.lstrip())
-            lines.append(_classified(Line(start, start + len(stripped), stripped, "text"), layout))
+            line = Line(start, start + len(stripped), stripped, "text")
+            lines.append(_classified(line, layout, classes))
         pos += len(raw)
     return lines
 
 
-def _classified(line: Line, layout: Layout) -> Line:
-    """classify, or the class the same text got on an earlier line."""
-    key = (id(layout), line.text)
-    known = _CLASSES.get(key)
+def _classified(line: Line, layout: Layout, classes: dict[str, tuple]) -> Line:
+    """classify, or the class the same text got on an earlier line (`classes`, the layout's)."""
+    known = classes.get(line.text)
     if known is None:
         classify(line, layout)
-        if len(_CLASSES) >= MAX_CACHED_CLASSES:
-            _CLASSES.clear()
-            _CLASSED_BY.clear()
-        _CLASSED_BY[id(layout)] = layout
-        _CLASSES[key] = tuple(getattr(line, name) for name in _CLASS_FIELDS)
+        if len(classes) >= MAX_CACHED_CLASSES:
+            classes.clear()
+        classes[line.text] = tuple(getattr(line, name) for name in _CLASS_FIELDS)
     else:
         for name, value in zip(_CLASS_FIELDS, known, strict=True):
             setattr(line, name, value)
