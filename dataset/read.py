@@ -197,13 +197,18 @@ def decode(data: bytes) -> Decoded:
         utf16 = _utf16_without_bom(data)
         if utf16 is not None:
             return utf16
-        if data.count(0) > len(data) * MAX_BAD_BYTE_SHARE:
+        if _mostly_nul(data):
             raise ReadError("binary file: holds NUL bytes and is not UTF-16 text")
         try:
             return _nuls_marked(data, _decode_text(data))
         except ReadError as exc:
             raise ReadError(f"binary file: holds NUL bytes and is no text ({exc})") from exc
     return _decode_text(data)
+
+
+def _mostly_nul(data: bytes) -> bool:
+    """Are over MAX_BAD_BYTE_SHARE of the bytes NUL (a binary file, not a text with a few)?"""
+    return data.count(0) > len(data) * MAX_BAD_BYTE_SHARE
 
 
 def _nuls_marked(data: bytes, decoded: Decoded) -> Decoded:
@@ -231,9 +236,10 @@ def _decode_text(data: bytes) -> Decoded:
     if is_multi_byte_encoding(encoding):
         decoded = Decoded(data.decode(encoding), encoding)
     else:
+        beyond_ascii = bytes(sorted(set(data.translate(None, ASCII_BYTES))))
         if _is_latin(str(best)[:CODE_PAGE_SAMPLE_BYTES]):
-            encoding = latin_code_page(data, encoding)
-        decoded = _decode_single_byte(data, encoding)
+            encoding = latin_code_page(data, beyond_ascii, encoding)
+        decoded = _decode_single_byte(data, beyond_ascii, encoding)
     if not _plausible(decoded.text):
         raise ReadError(
             f"undecodable bytes: the closest encoding ({encoding}) gives no readable text"
@@ -241,15 +247,15 @@ def _decode_text(data: bytes) -> Decoded:
     return _check_text(decoded)
 
 
-def latin_code_page(data: bytes, guess: str) -> str:
+def latin_code_page(data: bytes, beyond_ascii: bytes, guess: str) -> str:
     """The code page, of LATIN_CODE_PAGES and charset-normalizer's guess, in which most of the
     words with bytes beyond ASCII read as stop words of a listed language ("déjà", "się", "için",
     "pēc"; not the mojibake "siê"), the earliest in the list on a tie: text whose only such
     bytes are curly quotes and dashes is cp1252. Out of the running: a code page that reads a
     byte as a C1 control, or leaves more than MAX_BAD_BYTE_SHARE of the bytes undefined (0x81
-    in cp1252; the DOS and Mac code pages define every byte, so one is always left)."""
+    in cp1252; the DOS and Mac code pages define every byte, so one is always left).
+    `beyond_ascii`: the distinct bytes of the data above 0x7f."""
     words = set(LEGACY_WORD.findall(data[:CODE_PAGE_SAMPLE_BYTES]))
-    beyond_ascii = bytes(sorted(set(data.translate(None, ASCII_BYTES))))
     limit = len(data) * MAX_BAD_BYTE_SHARE
     known = stop_words()
     hits: dict[str, int] = {}
@@ -274,9 +280,9 @@ def _undefined_bytes(candidates: bytes, code_page: str) -> list[bytes]:
     return undefined
 
 
-def _decode_single_byte(data: bytes, code_page: str) -> Decoded:
+def _decode_single_byte(data: bytes, beyond_ascii: bytes, code_page: str) -> Decoded:
     """Decode, marking each byte the code page leaves undefined (U+FFFD in the text)."""
-    undefined = _undefined_bytes(bytes(sorted(set(data.translate(None, ASCII_BYTES)))), code_page)
+    undefined = _undefined_bytes(beyond_ascii, code_page)
     if not undefined:
         return Decoded(data.decode(code_page), code_page)
     pattern = re.compile(b"[" + b"".join(re.escape(byte) for byte in undefined) + b"]")
@@ -567,8 +573,7 @@ def read_dump(path: Path, raw_dir: Path) -> RawFile:
     if name.endswith(HTML_SUFFIXES):
         if not data.strip():
             raise ReadError("empty file")
-        head = data[:65536]
-        if head.count(0) > len(head) * MAX_BAD_BYTE_SHARE and not data.startswith(
+        if _mostly_nul(data[:65536]) and not data.startswith(
             (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
         ):
             raise ReadError("binary file: holds NUL bytes, not HTML")
@@ -583,16 +588,14 @@ def read_dump(path: Path, raw_dir: Path) -> RawFile:
 
 # How an HTML document opens: "<!DOCTYPE html", "<html", or an XML declaration and then one.
 _MARKUP_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE)
-
-
 _HEAD_OR_BODY = re.compile(r"<(?:head|body)[\s>]", re.IGNORECASE)
 
 
 def _is_markup(text: str) -> bool:
     """Is this text an HTML document (it opens as one and has a head or a body) rather than a
     page's visible text?"""
-    start = _MARKUP_START.match(text.lstrip("\ufeff"))
-    return start is not None and _HEAD_OR_BODY.search(text, 0, 65536) is not None
+    opens_as_html = _MARKUP_START.match(text.lstrip("\ufeff")) is not None
+    return opens_as_html and _HEAD_OR_BODY.search(text, 0, 65536) is not None
 
 
 def _html_dump(dump_id: str, rel: str, sha: str, data: bytes) -> RawFile:
