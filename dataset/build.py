@@ -192,6 +192,15 @@ class _ChunkResult:
     signatures: np.ndarray
 
 
+def _bytes_on_disk(path: Path) -> int:
+    """A file's size; 0 for what holds no bytes of its own (a folder, a broken link, a pipe) or
+    is gone since the folder was listed."""
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
 def _process(rel: str, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome:
     path = raw_dir / rel
     try:
@@ -200,7 +209,7 @@ def _process(rel: str, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome:
         failure = ReadFailure(dump_id_of(path), rel, f"{rel}: {exc}")
         return _Outcome(
             DumpAccount(
-                failure.dump_id, rel, status=f"quarantined: {exc}", n_bytes=path.stat().st_size
+                failure.dump_id, rel, status=f"quarantined: {exc}", n_bytes=_bytes_on_disk(path)
             ),
             quarantine=[failure_row(failure)],
         )
@@ -540,8 +549,8 @@ class Inputs:
         """Report entries for the files that are never read, made as the ledger takes them."""
         for status, files in (("skipped", self.skipped), ("quarantined", self.clashes)):
             for dump_id, rel, reason in files.select("dump_id", "path", "reason").iter_rows():
-                size = (self.raw_dir / rel).stat().st_size
-                yield DumpAccount(dump_id, rel, status=f"{status}: {reason}", n_bytes=size)
+                n_bytes = _bytes_on_disk(self.raw_dir / rel)
+                yield DumpAccount(dump_id, rel, status=f"{status}: {reason}", n_bytes=n_bytes)
 
 
 def plan_inputs(

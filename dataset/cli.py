@@ -99,7 +99,13 @@ def build_command(
                 workers=workers or None,
                 incremental=incremental,
             )
-    except (FileNotFoundError, NotADirectoryError, ManifestError, ValueError) as exc:
+    except (
+        FileNotFoundError,
+        NotADirectoryError,
+        PermissionError,
+        ManifestError,
+        ValueError,
+    ) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     t = result.summary["totals"]

@@ -131,13 +131,17 @@ def discover(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     files = _files(str(raw_dir))
     found, others = [pl.DataFrame(schema=DUMP_FILES)], [pl.DataFrame(schema=UNREAD_FILES)]
     while batch := list(itertools.islice(files, DISCOVER_BATCH)):
-        dumps, skipped = [], []
-        for rel in batch:
+        dumps, skipped, reasons = [], [], []
+        for rel, unreadable in batch:
             name = os.path.basename(rel)
-            if name.lower().endswith(SUPPORTED_SUFFIXES) and not name.startswith("."):
+            if unreadable is not None:
+                skipped.append(rel)
+                reasons.append(unreadable)
+            elif name.lower().endswith(SUPPORTED_SUFFIXES) and not name.startswith("."):
                 dumps.append(rel)
             else:
                 skipped.append(rel)
+                reasons.append(_not_a_dump(rel))
         found.append(
             pl.DataFrame(
                 {"path": dumps, "dump_id": [dump_id_of(rel) for rel in dumps]}, schema=DUMP_FILES
@@ -148,7 +152,7 @@ def discover(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
                 {
                     "path": skipped,
                     "dump_id": [dump_id_of(rel) for rel in skipped],
-                    "reason": [_not_a_dump(rel) for rel in skipped],
+                    "reason": reasons,
                 },
                 schema=UNREAD_FILES,
             )
@@ -164,15 +168,46 @@ def _not_a_dump(rel: str) -> str:
     return f"not a dump: unsupported file type {suffixes}; expected one of {expected}"
 
 
-def _files(root: str, prefix: str = "") -> Iterator[str]:
-    """Relative paths ('/'-separated) of the files under root; os.scandir, not pathlib, since
-    a corpus may hold hundreds of thousands of files."""
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if entry.is_dir():
-                yield from _files(entry.path, f"{prefix}{entry.name}/")
-            elif entry.is_file():
-                yield prefix + entry.name
+def _files(root: str) -> Iterator[tuple[str, str | None]]:
+    """Relative paths ('/'-separated) of the entries under root, each with the reason it cannot
+    be read (None for a file). Links to folders are followed and each folder is read once: a
+    second way to one (two links, a loop) is named, not followed. Folders go in name order, so
+    which way is read does not depend on the file system. os.scandir, not pathlib,
+    since a corpus may hold hundreds of thousands of files."""
+    top = os.stat(root)
+    read_as = {(top.st_dev, top.st_ino): ""}  # each folder's path, "" for root
+    folders = [(root, "")]
+    while folders:
+        path, prefix = folders.pop()
+        try:
+            with os.scandir(path) as entries:
+                subfolders = []
+                for entry in entries:
+                    rel = prefix + entry.name
+                    if entry.is_dir():
+                        subfolders.append(entry)
+                    elif entry.is_file():
+                        yield rel, None
+                    elif entry.is_symlink():
+                        yield rel, f"broken link: {os.readlink(entry.path)} does not exist"
+                    else:
+                        yield rel, "not a regular file (a named pipe, socket or device)"
+        except OSError as exc:
+            if not prefix:
+                raise
+            yield prefix.rstrip("/"), f"folder cannot be read: {exc.strerror}"
+            continue
+        later = []
+        for entry in sorted(subfolders, key=lambda entry: entry.name):
+            info, rel = entry.stat(), prefix + entry.name
+            first = read_as.setdefault((info.st_dev, info.st_ino), rel)
+            if first == rel:
+                later.append((entry.path, f"{rel}/"))
+            elif first:
+                yield rel, f"the same folder as {first}, read there"
+            else:
+                yield rel, "a link back to the raw folder (a loop), not followed"
+        folders.extend(reversed(later))  # depth first, in name order
 
 
 def decode(data: bytes) -> Decoded:

@@ -330,6 +330,24 @@ def test_a_splitter_crash_costs_one_dump_not_the_build(tmp_path, monkeypatch):
     assert result.summary["totals"]["files_quarantined"] == 1
 
 
+def test_a_link_loop_and_a_broken_link_are_skipped_and_the_rest_builds(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "sub").mkdir(parents=True)
+    seed = (shipped_raw_dir() / "003_c039cb3e7fe3091f.txt").read_bytes()
+    (raw / "sub" / "page.txt").write_bytes(seed)
+    (raw / "sub" / "loop").symlink_to("..")
+    (raw / "moved.txt").symlink_to("elsewhere/moved.txt")
+    result = build(raw, tmp_path / "out")
+    assert result.articles["dump_id"].to_list() == ["page"]
+    status = {d["path"]: d["status"] for d in result.report["dumps"]}
+    assert status == {
+        "sub/page.txt": "built",
+        "sub/loop": "skipped: a link back to the raw folder (a loop), not followed",
+        "moved.txt": "skipped: broken link: elsewhere/moved.txt does not exist",
+    }
+    assert result.summary["totals"]["files_skipped"] == 2
+
+
 def test_same_file_name_in_two_folders_quarantines_the_second(tmp_path):
     raw = tmp_path / "raw"
     (raw / "a").mkdir(parents=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -312,6 +313,44 @@ def test_discover_gathers_names_in_batches(tmp_path, monkeypatch):
     assert dumps["path"].to_list() == ["y/A.TXT", "x/b.html.gz", "x/c.txt", "d.htm"]
     assert dumps["dump_id"].to_list() == ["A", "b", "c", "d"]
     assert skipped["path"].to_list() == ["y/e.json"]
+
+
+def test_discover_reads_each_folder_once_and_names_links_it_does_not_follow(tmp_path):
+    """A link to a folder is followed (a crawl spread over disks); a second way to one folder
+    (another link, a loop back up) and a broken link are named with their reason, not read."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "page.txt").write_text("text")
+    (tmp_path / "archive").symlink_to("real")  # sorts first: the folder is read as archive/
+    (tmp_path / "real" / "up").symlink_to("..")
+    (tmp_path / "gone.txt").symlink_to("nowhere.txt")
+    os.mkfifo(tmp_path / "pipe.txt")
+    dumps, skipped = discover(tmp_path)
+    assert dumps.rows() == [("archive/page.txt", "page")]
+    reasons = dict(zip(skipped["path"], skipped["reason"].cast(pl.String), strict=True))
+    assert reasons == {
+        "archive/up": "a link back to the raw folder (a loop), not followed",
+        "gone.txt": "broken link: nowhere.txt does not exist",
+        "pipe.txt": "not a regular file (a named pipe, socket or device)",
+        "real": "the same folder as archive, read there",
+    }
+
+
+def test_discover_names_a_subfolder_it_cannot_list(tmp_path, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "page.txt").write_text("text")
+    scandir = os.scandir
+
+    def refusing(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr("istanbul_talks.dataset.read.os.scandir", refusing)
+    dumps, skipped = discover(tmp_path)
+    assert dumps["path"].to_list() == ["page.txt"]
+    assert skipped.select("path", pl.col("reason").cast(pl.String)).rows() == [
+        ("locked", "folder cannot be read: Permission denied")
+    ]
 
 
 def test_dump_id_of_takes_relative_strings_and_paths():
