@@ -51,6 +51,7 @@ from .language import detect_languages
 from .read import (
     DUMP_ENTRIES,
     DUMP_FILES,
+    LISTED_ROWS,
     MANIFEST,
     UNREAD_FILES,
     ManifestEntry,
@@ -99,7 +100,6 @@ CHUNK_DUMPS = (250, 2000)
 CHUNKS_PER_WORKER = 8
 ROW_GROUP_ROWS = {"dumps": 1024, "articles": 4096}  # fixed, so output bytes never depend on chunks
 PARALLEL_FROM = 64  # smaller builds run in-process: starting workers costs more than it saves
-UNUSED_ROWS_LISTED = 20  # manifest rows naming no dump that the report names one by one
 CLUSTER_COLUMNS = ("near_dup_cluster", "is_canonical")  # what deduplication adds to articles
 OUTPUTS = (
     "articles.parquet",
@@ -578,19 +578,18 @@ def plan_inputs(
 
 def _unused_manifest_entries(manifest: pl.DataFrame, used: pl.Series) -> list[str]:
     """Warnings for manifest rows that name no dump (by relative path or by file name): the
-    first UNUSED_ROWS_LISTED by name, then how many more (a whole crawl's manifest given for
+    first LISTED_ROWS by name, then how many more (a whole crawl's manifest given for
     part of it would otherwise fill the report with a line per page)."""
     named = manifest["file"].sort()
     file_names = used.str.split("/").list.last()
     unused = named.filter(~named.is_in(used.implode()) & ~named.is_in(file_names.implode()))
     warnings = [
         f"manifest names {name!r}, which is not among the dumps"
-        for name in unused.head(UNUSED_ROWS_LISTED)
+        for name in unused.head(LISTED_ROWS)
     ]
-    if len(unused) > UNUSED_ROWS_LISTED:
+    if len(unused) > LISTED_ROWS:
         warnings.append(
-            f"manifest names {len(unused) - UNUSED_ROWS_LISTED} more files that are not among "
-            "the dumps"
+            f"manifest names {len(unused) - LISTED_ROWS} more files that are not among the dumps"
         )
     return warnings
 

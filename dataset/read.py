@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import contextvars
 import csv
+import email.utils
 import gzip
 import hashlib
 import itertools
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -666,6 +668,7 @@ MANIFEST = {
 # Each dump's manifest row, aligned with the dumps: `listed` is false where none names it.
 DUMP_ENTRIES = {"listed": pl.Boolean} | {k: v for k, v in MANIFEST.items() if k != "file"}
 MANIFEST_BATCH = 65536  # manifest rows turned into columns at a time
+LISTED_ROWS = 20  # manifest rows of each kind of warning named one by one
 
 
 def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
@@ -680,22 +683,20 @@ def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
         raise ManifestError(f"manifest {path}: use a .csv or .jsonl file, not {path.suffix!r}")
     batches: list[pl.DataFrame] = []
     columns: dict[str, list] = {name: [] for name in MANIFEST}
-    warnings: list[str] = []
+    warnings = _RowWarnings(path)
     with path.open(encoding="utf-8-sig", newline="") as file:
-        rows = (
-            ((n + 2, row) for n, row in enumerate(csv.DictReader(file)))
-            if suffix == ".csv"
-            else _jsonl_rows(path, file)
-        )
+        rows = _csv_rows(path, file) if suffix == ".csv" else _jsonl_rows(path, file)
         try:
             for line_no, row in rows:
                 name = (row.get("file") or "").strip()
                 if not name:
-                    warnings.append(f"{path}:{line_no}: row has no 'file' value; ignored")
+                    warnings.add(
+                        "without a 'file' value", line_no, "row has no 'file' value; ignored"
+                    )
                     continue
                 columns["file"].append(name)
                 columns["url"].append(row.get("url") or None)
-                columns["crawled_at"].append(_crawl_time(row, path, line_no, warnings))
+                columns["crawled_at"].append(_crawl_time(row, line_no, warnings))
                 columns["site"].append(row.get("site") or None)
                 if len(columns["file"]) == MANIFEST_BATCH:
                     batches.append(pl.DataFrame(columns, schema=MANIFEST))
@@ -704,26 +705,94 @@ def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
             raise ManifestError(f"manifest {path}: not UTF-8 text ({exc.reason})") from exc
     batches.append(pl.DataFrame(columns, schema=MANIFEST))
     table = pl.concat(batches, rechunk=True)
-    return table.unique("file", keep="last", maintain_order=True), warnings
+    return table.unique("file", keep="last", maintain_order=True), warnings.lines()
 
 
-def _crawl_time(row: dict, path: Path, line_no: int, warnings: list[str]) -> datetime | None:
+class _RowWarnings:
+    """What is wrong with manifest rows: the first LISTED_ROWS of each kind by line, then how
+    many more (a manifest with a misnamed column or another date format would otherwise give
+    the report a line per row)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.listed: list[str] = []
+        self.counts: Counter[str] = Counter()
+
+    def add(self, kind: str, line_no: int, text: str) -> None:
+        self.counts[kind] += 1
+        if self.counts[kind] <= LISTED_ROWS:
+            self.listed.append(f"{self.path}:{line_no}: {text}")
+
+    def lines(self) -> list[str]:
+        return self.listed + [
+            f"{self.path}: {more} more {'row' if more == 1 else 'rows'} {kind}"
+            for kind, more in ((kind, count - LISTED_ROWS) for kind, count in self.counts.items())
+            if more > 0
+        ]
+
+
+def _csv_rows(path: Path, file: Iterable[str]) -> Iterator[tuple[int, dict]]:
+    """A CSV manifest's rows with the line each ends on; column names are read without case
+    or surrounding spaces ("File", " url")."""
+    reader = csv.DictReader(file)
+    try:
+        header = reader.fieldnames
+        if header is None:  # an empty file: no rows
+            return
+        reader.fieldnames = [name.strip().casefold() for name in header]
+        if "file" not in reader.fieldnames:
+            raise ManifestError(
+                f"manifest {path}: no 'file' column (its columns: {', '.join(header)}); "
+                f"expected {', '.join(MANIFEST)}"
+            )
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        # The row being read starts on the line after the last one read.
+        raise ManifestError(f"{path}:{reader.line_num + 1}: not valid CSV ({exc})") from exc
+
+
+# crawled_at as crawlers write it, besides ISO 8601: a Wayback / Common Crawl timestamp
+# ("20250602115900"), Unix seconds or milliseconds, an HTTP or e-mail date
+# ("Mon, 02 Jun 2025 11:59:00 GMT").
+_CDX_TIMESTAMP = re.compile(r"\d{14}")
+_UNIX_SECONDS = re.compile(r"\d{9,10}(?:\.\d+)?")
+_UNIX_MILLISECONDS = re.compile(r"\d{13}")
+
+
+def _crawl_time(row: dict, line_no: int, warnings: _RowWarnings) -> datetime | None:
     """A row's crawled_at in UTC (a time without a zone is taken as UTC), or None with a
-    warning when it is not ISO 8601."""
+    warning when it is no date."""
     raw_time = (row.get("crawled_at") or "").strip()
     if not raw_time:
         return None
-    try:
-        crawled = datetime.fromisoformat(raw_time.replace("Z", "+00:00"))
-    except ValueError:
-        warnings.append(
-            f"{path}:{line_no}: crawled_at {raw_time!r} is not ISO 8601; "
-            "relative dates of this dump stay unresolved"
+    crawled = _parse_crawl_time(raw_time)
+    if crawled is None:
+        warnings.add(
+            "with a crawled_at that is no date",
+            line_no,
+            f"crawled_at {raw_time!r} is no date (ISO 8601, an HTTP date, a 14-digit timestamp "
+            "or Unix seconds); relative dates of this dump stay unresolved",
         )
         return None
     if crawled.tzinfo is None:
         crawled = crawled.replace(tzinfo=UTC)
     return crawled.astimezone(UTC)
+
+
+def _parse_crawl_time(text: str) -> datetime | None:
+    try:
+        if _CDX_TIMESTAMP.fullmatch(text):
+            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        if _UNIX_SECONDS.fullmatch(text) or _UNIX_MILLISECONDS.fullmatch(text):
+            return datetime.fromtimestamp(float(text) / (1000 if len(text) == 13 else 1), UTC)
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def manifest_entries(paths: pl.Series, manifest: pl.DataFrame) -> pl.DataFrame:
@@ -763,7 +832,14 @@ def _jsonl_rows(path: Path, lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ManifestError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(row, dict):
+            row = exc
+        if isinstance(row, dict):
+            yield n, {k: (str(v) if v is not None else None) for k, v in row.items()}
+        elif line.lstrip().startswith("["):
+            raise ManifestError(
+                f"{path}:{n}: a JSON array; write one JSON object per line (JSON Lines)"
+            )
+        elif isinstance(row, json.JSONDecodeError):
+            raise ManifestError(f"{path}:{n}: not valid JSON ({row.msg})") from row
+        else:
             raise ManifestError(f"{path}:{n}: expected a JSON object per line")
-        yield n, {k: (str(v) if v is not None else None) for k, v in row.items()}

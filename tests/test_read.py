@@ -415,9 +415,69 @@ def test_manifest_rows_become_columns_a_batch_at_a_time(tmp_path, monkeypatch):
     assert entries["file"].to_list() == ["b.txt", "c.txt", "a.txt", "d.txt"]
     assert _entry(entries, "a.txt")["url"] == "https://example.org/a2"
     assert warnings == [
-        f"{path}:4: crawled_at 'yesterday' is not ISO 8601; relative dates of this dump stay "
-        "unresolved"
+        f"{path}:4: crawled_at 'yesterday' is no date (ISO 8601, an HTTP date, a 14-digit "
+        "timestamp or Unix seconds); relative dates of this dump stay unresolved"
     ]
+
+
+def test_manifest_reads_crawl_times_as_crawlers_write_them(tmp_path):
+    path = tmp_path / "m.csv"
+    times = [
+        "2025-06-02T14:59:00+03:00",  # ISO 8601
+        "20250602115900",  # Wayback / Common Crawl
+        "1748865540",  # Unix seconds
+        "1748865540000",  # Unix milliseconds
+        "Mon, 02 Jun 2025 11:59:00 GMT",  # HTTP Date header
+    ]
+    path.write_text("file,crawled_at\n" + "".join(f'{n}.txt,"{t}"\n' for n, t in enumerate(times)))
+    entries, warnings = read_manifest(path)
+    assert warnings == []
+    assert entries["crawled_at"].to_list() == [datetime(2025, 6, 2, 11, 59, tzinfo=UTC)] * 5
+
+
+def test_csv_manifest_column_names_are_read_without_case_or_spaces(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("File, URL ,Crawled_At\na.txt,https://example.org/a,2025-06-02\n")
+    entries, _ = read_manifest(path)
+    assert _entry(entries, "a.txt")["url"] == "https://example.org/a"
+    assert _entry(entries, "a.txt")["crawled_at"] == datetime(2025, 6, 2, tzinfo=UTC)
+
+
+def test_a_csv_manifest_without_a_file_column_names_the_columns_it_has(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("filename,url\na.txt,https://example.org/a\n")
+    with pytest.raises(
+        ManifestError, match=r"m\.csv: no 'file' column \(its columns: filename, url\)"
+    ):
+        read_manifest(path)
+
+
+def test_a_broken_csv_manifest_names_the_line(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("file,url\na.txt,\nb.txt," + "x" * 200_000 + "\n")
+    with pytest.raises(ManifestError, match=r"m\.csv:3: not valid CSV \(field larger"):
+        read_manifest(path)
+
+
+def test_manifest_row_warnings_name_the_first_rows_of_each_kind_then_count(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_module, "LISTED_ROWS", 2)
+    path = tmp_path / "m.csv"
+    rows = [f"{n}.txt,2 June" for n in range(5)] + [",2025-06-02"] * 3
+    path.write_text("file,crawled_at\n" + "\n".join(rows) + "\n")
+    _, warnings = read_manifest(path)
+    assert [w.split(": ", 1)[0] for w in warnings[:4]] == [f"{path}:{n}" for n in (2, 3, 7, 8)]
+    assert warnings[4:] == [
+        f"{path}: 3 more rows with a crawled_at that is no date",
+        f"{path}: 1 more row without a 'file' value",
+    ]
+
+
+@pytest.mark.parametrize("text", ['[{"file": "a.txt"}]\n', '[\n  {"file": "a.txt"}\n]\n'])
+def test_a_json_array_manifest_is_refused_with_what_to_write_instead(tmp_path, text):
+    path = tmp_path / "m.json"
+    path.write_text(text)
+    with pytest.raises(ManifestError, match=r"m\.json:1: a JSON array; write one JSON object"):
+        read_manifest(path)
 
 
 def test_a_manifest_that_is_not_utf8_names_the_file(tmp_path):
