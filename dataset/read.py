@@ -33,7 +33,7 @@ from lxml import html as lxml_html
 
 from .language import stop_words
 
-TEXT_SUFFIXES = (".txt",)
+TEXT_SUFFIXES = (".txt", ".txt.gz")
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 _SUFFIXES_LONGEST_FIRST = tuple(sorted(SUPPORTED_SUFFIXES, key=len, reverse=True))

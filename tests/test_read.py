@@ -238,6 +238,14 @@ def test_gzipped_html_dump_is_read(tmp_path):
     assert raw.text == "Title of it all\nBody text here.\n"
 
 
+def test_gzipped_text_dump_is_read_with_its_encoding(tmp_path):
+    text = "Talks in Istanbul\n\nThe delegations met for a second day, a \u201cfirst step\u201d.\n"
+    path = tmp_path / "page.txt.gz"
+    path.write_bytes(gzip.compress(text.encode("cp1252"), mtime=0))
+    raw = read_dump(path, tmp_path)
+    assert (raw.dump_id, raw.encoding, raw.text) == ("page", "cp1252", text)
+
+
 @pytest.mark.parametrize(
     "opening",
     ["<!DOCTYPE html>\n<html>", "\ufeff  <HTML lang='en'>", '<?xml version="1.0"?><html>'],
