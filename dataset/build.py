@@ -553,6 +553,15 @@ class Inputs:
                 yield DumpAccount(dump_id, rel, status=f"{status}: {reason}", n_bytes=n_bytes)
 
 
+def work_folder(out_dir: Path) -> Path:
+    """A fresh folder inside out_dir (made if need be) for the outputs before they are moved
+    into place; a clear error when out_dir is a file."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(f"--out {out_dir} is a file, not a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+
+
 def plan_inputs(
     raw_dir: Path | None, manifest: Path | None, previous: PreviousBuild | None = None
 ) -> Inputs:
@@ -650,8 +659,7 @@ def build(
     workers = workers or min(2, os.cpu_count() or 1)
     previous = load_previous(out_dir, config) if incremental else None
     inputs = plan_inputs(raw_dir, manifest, previous)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    work = work_folder(out_dir)
     try:
         corpus = _Corpus(work, config, previous)
         corpus.quarantine.append(inputs.unread_rows())

@@ -25,7 +25,6 @@ import logging
 import os
 import shutil
 import socket
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from .build import BuildResult, Inputs, plan_inputs, split_chunk, write_outputs
+from .build import BuildResult, Inputs, plan_inputs, split_chunk, work_folder, write_outputs
 from .dedupe import (
     Clusters,
     DedupeConfig,
@@ -208,8 +207,7 @@ def build_on_ray(
     settings = asdict(config)
     inputs = plan_inputs(raw_dir, manifest)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    work = work_folder(out_dir)
     try:
         split = _split(inputs, settings).materialize()
         ledger = DumpLedger(work / "dumps.jsonl")

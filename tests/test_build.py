@@ -267,6 +267,10 @@ def test_cli_build_and_exit_codes(tmp_path):
         app, ["build", "--near-dup-threshold", "1.5", "--out", str(tmp_path / "o4")]
     )
     assert bad.exit_code == 2 and "threshold" in bad.output
+    (tmp_path / "o5").write_text("a file where the outputs would go")
+    for extra in ([], ["--incremental"]):
+        taken = runner.invoke(app, ["build", "--out", str(tmp_path / "o5"), *extra])
+        assert taken.exit_code == 2 and "o5 is a file, not a folder" in taken.output, taken.output
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.9])
