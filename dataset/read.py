@@ -12,6 +12,7 @@ import csv
 import email.utils
 import gzip
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -63,6 +64,9 @@ LEGACY_WORD = re.compile(rb"[A-Za-z0-9]*[\x80-\xff][A-Za-z0-9\x80-\xff]+|[A-Za-z
 C1_CONTROL = re.compile("[\x80-\x9f]")
 ASCII_BYTES = bytes(range(128))
 MAX_BAD_BYTE_SHARE = 0.01
+# A page's text is a few MB at most: a bigger file (a crawl log, an archive) is not read into
+# memory, so it costs one quarantine row, not a worker.
+MAX_DUMP_BYTES = 256 * 2**20
 
 
 class ReadError(Exception):
@@ -598,15 +602,27 @@ def html_metadata(markup: bytes) -> dict[str, str | None]:
 
 def read_dump(path: Path, raw_dir: Path) -> RawFile:
     """Read one dump file; raises ReadError with the reason when it cannot become text."""
+    size = path.stat().st_size
+    if size > MAX_DUMP_BYTES:
+        raise ReadError(
+            f"too large for a page: {size:,} bytes, over MAX_DUMP_BYTES ({MAX_DUMP_BYTES:,}); "
+            "split the file"
+        )
     data = path.read_bytes()
     rel = path.relative_to(raw_dir).as_posix()
     sha = hashlib.sha256(data).hexdigest()
     name = path.name.lower()
     if name.endswith(".gz"):
         try:
-            data = gzip.decompress(data)
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+                data = unzipped.read(MAX_DUMP_BYTES + 1)
         except (OSError, EOFError) as exc:
             raise ReadError(f"not a valid gzip file: {exc}") from exc
+        if len(data) > MAX_DUMP_BYTES:
+            raise ReadError(
+                f"too large for a page: over MAX_DUMP_BYTES ({MAX_DUMP_BYTES:,}) once unzipped; "
+                "split the file"
+            )
     if name.endswith(HTML_SUFFIXES):
         if not data.strip():
             raise ReadError("empty file")

@@ -282,6 +282,19 @@ def test_an_html_page_with_a_stray_nul_is_read_and_a_binary_one_is_not(tmp_path)
         read_dump(image, tmp_path)
 
 
+@pytest.mark.parametrize("name", ["crawl.log.txt", "crawl.log.txt.gz"])
+def test_a_file_too_large_for_a_page_is_refused_unread(tmp_path, monkeypatch, name):
+    """Over MAX_DUMP_BYTES (unzipped, for .gz) a file is a read error, not a worker's memory."""
+    monkeypatch.setattr(read_module, "MAX_DUMP_BYTES", 1000)
+    text = ("A line of a crawl log, not a page.\n" * 40).encode()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text, mtime=0) if name.endswith(".gz") else text)
+    with pytest.raises(ReadError, match=r"too large for a page: .*MAX_DUMP_BYTES \(1,000\)"):
+        read_dump(path, tmp_path)
+    monkeypatch.setattr(read_module, "MAX_DUMP_BYTES", len(text))
+    assert read_dump(path, tmp_path).text == text.decode()
+
+
 def test_corrupt_gzip_is_a_read_error(tmp_path):
     path = tmp_path / "broken.html.gz"
     path.write_bytes(b"\x1f\x8b\x08\x00garbage")
