@@ -24,6 +24,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -196,9 +197,10 @@ def _bytes_on_disk(path: Path) -> int:
     """A file's size; 0 for what holds no bytes of its own (a folder, a broken link, a pipe) or
     is gone since the folder was listed."""
     try:
-        return path.stat().st_size if path.is_file() else 0
+        info = path.stat()
     except OSError:
         return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
 
 def _process(rel: str, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome:

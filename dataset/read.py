@@ -740,11 +740,12 @@ class _RowWarnings:
             self.listed.append(f"{self.path}:{line_no}: {text}")
 
     def lines(self) -> list[str]:
-        return self.listed + [
-            f"{self.path}: {more} more {'row' if more == 1 else 'rows'} {kind}"
-            for kind, more in ((kind, count - LISTED_ROWS) for kind, count in self.counts.items())
-            if more > 0
-        ]
+        lines = list(self.listed)
+        for kind, count in self.counts.items():
+            more = count - LISTED_ROWS
+            if more > 0:
+                lines.append(f"{self.path}: {more} more {'row' if more == 1 else 'rows'} {kind}")
+        return lines
 
 
 def _csv_rows(path: Path, file: Iterable[str]) -> Iterator[tuple[int, dict]]:
@@ -800,8 +801,10 @@ def _parse_crawl_time(text: str) -> datetime | None:
     try:
         if _CDX_TIMESTAMP.fullmatch(text):
             return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-        if _UNIX_SECONDS.fullmatch(text) or _UNIX_MILLISECONDS.fullmatch(text):
-            return datetime.fromtimestamp(float(text) / (1000 if len(text) == 13 else 1), UTC)
+        if _UNIX_MILLISECONDS.fullmatch(text):
+            return datetime.fromtimestamp(int(text) / 1000, UTC)
+        if _UNIX_SECONDS.fullmatch(text):
+            return datetime.fromtimestamp(float(text), UTC)
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         pass
@@ -845,17 +848,14 @@ def _jsonl_rows(path: Path, lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            row = exc
-        if isinstance(row, dict):
-            yield n, {k: (str(v) if v is not None else None) for k, v in row.items()}
-        elif line.lstrip().startswith("["):
+        if line.lstrip().startswith("["):
             raise ManifestError(
                 f"{path}:{n}: a JSON array; write one JSON object per line (JSON Lines)"
             )
-        elif isinstance(row, json.JSONDecodeError):
-            raise ManifestError(f"{path}:{n}: not valid JSON ({row.msg})") from row
-        else:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ManifestError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
             raise ManifestError(f"{path}:{n}: expected a JSON object per line")
+        yield n, {k: (str(v) if v is not None else None) for k, v in row.items()}

@@ -242,6 +242,7 @@ def test_gzipped_text_dump_is_read_with_its_encoding(tmp_path):
     text = "Talks in Istanbul\n\nThe delegations met for a second day, a \u201cfirst step\u201d.\n"
     path = tmp_path / "page.txt.gz"
     path.write_bytes(gzip.compress(text.encode("cp1252"), mtime=0))
+    assert discover(tmp_path)[0].rows() == [("page.txt.gz", "page")]
     raw = read_dump(path, tmp_path)
     assert (raw.dump_id, raw.encoding, raw.text) == ("page", "cp1252", text)
 
