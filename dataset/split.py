@@ -270,14 +270,7 @@ def _is_dated_lede(text: str, meta: Meta) -> bool:
 def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     """Split a page's text into articles and pieces that cover every non-blank character."""
     layout = layout or detect_layout(text)
-    lines = read_lines(text, layout)
-    _mark_bare_bylines(lines)
-    _mark_repeated_paragraphs(lines)
-    _mark_lists(lines)
-    _mark_teaser_cards(lines)
-    _mark_timestamped_feeds(lines)
-    _demote_navigation_markers(lines)
-    _demote_footer_headings_above_text(lines)
+    lines = marked_lines(text, layout)
     regions = _regions(lines)
     counts = Counter(line.text for line in lines)  # how often each line is printed on the page
     blocks: list[tuple[int, _Block]] = []
@@ -290,6 +283,20 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     _merge_continuations(lines, blocks, main)
     _drop_untitled_fragments(blocks, main)
     return _assemble(text, layout, lines, blocks, main, counts)
+
+
+def marked_lines(text: str, layout: Layout) -> list[Line]:
+    """The page's lines, classified, with what the page-wide rules mark on them (bare bylines,
+    repeated paragraphs, lists, teaser cards, tickers, demoted markers and footer headings)."""
+    lines = read_lines(text, layout)
+    _mark_bare_bylines(lines)
+    _mark_repeated_paragraphs(lines)
+    _mark_lists(lines)
+    _mark_teaser_cards(lines)
+    _mark_timestamped_feeds(lines)
+    _demote_navigation_markers(lines)
+    _demote_footer_headings_above_text(lines)
+    return lines
 
 
 def _read_region(lines: list[Line], first: int, last: int, counts: Counter[str]) -> list[_Block]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from tests.conftest import load_benchmark_module
@@ -156,3 +160,29 @@ def test_per_page_figures_of_unseen_pages_are_refused(split, monkeypatch, capsys
         evaluate.main()
     assert refused.value.code == 2
     assert "no one may look at page by page" in capsys.readouterr().err
+
+
+def test_a_line_model_never_tuned_on_its_pages_drops_on_unseen_pages_as_the_rules_do():
+    """benchmarks/generality/line_baseline.py: the figures its docstring and the README give."""
+    sys.path.insert(0, str(Path(evaluate.__file__).parent))  # it imports evaluate beside it
+    figures = load_benchmark_module("generality/line_baseline.py").measure(with_unseen=True)
+    f1 = {key: round(found.f1, 3) for key, found in figures.items()}
+    assert f1 == {
+        "model_cv": 0.959,
+        "rules_inspected": 0.968,
+        "model_unseen": 0.856,
+        "rules_unseen": 0.901,
+    }
+
+
+def test_the_line_models_body_is_the_run_of_highest_gain_and_a_marker_costs_a_paragraph():
+    baseline = load_benchmark_module("generality/line_baseline.py")
+    odds = np.array([0.9, 0.2, 0.9, 0.9, 0.0, 0.9])
+    words = [30, 3, 30, 30, 2, 10]
+    eligible = [True, True, True, False, True, True]
+    no_markers = [False] * 6
+    # Line 1 costs 0.9 words and line 3 may not be body: lines 0 to 5 are the run, 0, 2, 5 kept.
+    assert baseline.body_lines(odds, words, eligible, no_markers) == [0, 2, 5]
+    # A section marker at line 4 costs 25 words: the 10-word line after it is not worth it.
+    assert baseline.body_lines(odds, words, eligible, [False] * 4 + [True, False]) == [0, 2]
+    assert baseline.body_lines(np.zeros(3), [5, 5, 5], [True] * 3, [False] * 3) == []
