@@ -412,20 +412,27 @@ def _mark_bad(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("istanbul_talks.mark_bad", _mark_bad)
 
 
-def _mostly_utf8(data: bytes) -> Decoded | None:
-    """UTF-8 with a few broken bytes: keep the text, mark the bad bytes (U+FFFD in the text)."""
+def _marking_bad(data: bytes, encoding: str) -> Decoded | None:
+    """The data in `encoding`, each undecodable byte range a U+FFFD recorded in `bad_bytes`;
+    None past MAX_BAD_BYTE_SHARE of them (one pass over the bytes, however many are bad)."""
     bad: list[tuple[int, int]] = []
     token = _BAD_BYTES.set((bad, max(1, int(len(data) * MAX_BAD_BYTE_SHARE))))
     try:
-        text = data.decode("utf-8", "istanbul_talks.mark_bad")
+        text = data.decode(encoding, "istanbul_talks.mark_bad")
     except _TooManyBadBytes:
         return None
     finally:
         _BAD_BYTES.reset(token)
-    if not re.search(r"[^\x00-\x7f\ufffd]", text):
+    return Decoded(text, encoding, bad)
+
+
+def _mostly_utf8(data: bytes) -> Decoded | None:
+    """UTF-8 with a few broken bytes: keep the text, mark the bad bytes (U+FFFD in the text)."""
+    decoded = _marking_bad(data, "utf-8")
+    if decoded is None or not re.search(r"[^\x00-\x7f\ufffd]", decoded.text):
         # No valid multi-byte sequence at all: a legacy single-byte encoding, not broken UTF-8.
         return None
-    return Decoded(text, "utf-8", bad)
+    return decoded
 
 
 # Elements whose text is never shown; elements that start a new line when rendered.
@@ -501,30 +508,43 @@ BROWSER_SUPERSETS = {
     "gb2312": "gbk",
     "euc_kr": "cp949",
     "shift_jis": "cp932",
+    # A page whose <meta> can be read in ASCII is not in UTF-16, whatever the <meta> says.
+    "utf-16": "utf-8",
+    "utf-16-le": "utf-8",
+    "utf-16-be": "utf-8",
 }
 
 
-def html_encoding(markup: bytes) -> str:
-    """The page's declared charset if Python knows it (read as browsers read it), else UTF-8 if
-    it fits, else a guess."""
-    declared = _META_CHARSET.search(markup[:8192])
-    if declared:
+def decode_html(markup: bytes) -> Decoded:
+    """The markup as text. A byte-order mark decides, as in browsers; then UTF-8 when the bytes
+    are valid UTF-8 beyond ASCII, whatever the page declares (a page declared "iso-8859-1" but
+    saved as UTF-8 is common; legacy text that happens to be valid multi-byte UTF-8 is not);
+    then the declared charset, read as browsers read it, each byte it cannot decode a U+FFFD
+    recorded in `bad_bytes`, as browsers show it, rather than a guess at another code page for
+    a few broken bytes; then the text dumps' detection (`decode`)."""
+    if markup.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return decode(markup)
+    if not markup.isascii():
         try:
-            name = codecs.lookup(declared.group(1).decode("ascii")).name
-        except LookupError:
-            name = None
-        name = BROWSER_SUPERSETS.get(name, name)
-        if name:
-            try:
-                markup.decode(name)
-                return name
-            except UnicodeDecodeError:
-                pass
+            return Decoded(markup.decode("utf-8"), "utf-8")
+        except UnicodeDecodeError:
+            pass
+    declared = _declared_charset(markup)
+    decoded = _marking_bad(markup, declared) if declared else None
+    return decoded or decode(markup)
+
+
+def _declared_charset(markup: bytes) -> str | None:
+    """The charset a <meta> declares, as browsers read it ("iso-8859-1" as cp1252), if Python
+    knows it."""
+    declared = _META_CHARSET.search(markup[:8192])
+    if not declared:
+        return None
     try:
-        markup.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return decode(markup).encoding
+        name = codecs.lookup(declared.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+    return BROWSER_SUPERSETS.get(name, name)
 
 
 def _whitespace_of(node: etree._Element, tag: str, outer: Whitespace) -> Whitespace:
@@ -543,6 +563,11 @@ def _shown(text: str, whitespace: Whitespace) -> str:
 
 
 def render_html(markup: bytes) -> str:
+    """The visible text of an HTML page (see `render_markup`)."""
+    return render_markup(decode_html(markup).text)
+
+
+def render_markup(text: str) -> str:
     """The visible text of an HTML page, one line per block element (what a reader sees).
 
     Line breaks in the markup are read as a browser shows them, without the page's CSS: inside
@@ -550,7 +575,6 @@ def render_html(markup: bytes) -> str:
     80 columns stay one line; between the items of a menu or a byline (an element holding only
     other elements) they separate lines, as its stylesheet most likely does; in <pre> they stay.
     """
-    text = markup.decode(html_encoding(markup), errors="replace")
     parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
     root = lxml_html.document_fromstring(_XML_DECLARATION.sub("", text), parser=parser)
     out: list[str] = []
@@ -584,11 +608,12 @@ def render_html(markup: bytes) -> str:
     return text + "\n" if text else ""
 
 
-def html_metadata(markup: bytes) -> dict[str, str | None]:
-    """Title, author, date and site name as trafilatura reads them from the page's markup."""
+def html_metadata(markup: str) -> dict[str, str | None]:
+    """Title, author, date and site name as trafilatura reads them from the page's markup (as
+    decoded for its text, so that both read the page in one charset)."""
     import trafilatura
 
-    meta = trafilatura.extract_metadata(markup)
+    meta = trafilatura.extract_metadata(_XML_DECLARATION.sub("", markup))
     if meta is None:
         return {}
     return {
@@ -653,13 +678,17 @@ def _is_markup(text: str) -> bool:
 
 def _html_dump(dump_id: str, rel: str, sha: str, data: bytes) -> RawFile:
     """An HTML page as a dump: its visible text, and what its markup says of the article."""
+    decoded = decode_html(data)
     try:
-        text = render_html(data)
+        text = render_markup(decoded.text)
     except (etree.ParserError, ValueError) as exc:
         raise ReadError(f"HTML could not be parsed: {exc}") from exc
     if not text.strip():
         raise ReadError("HTML page has no visible text")
-    return RawFile(dump_id, rel, sha, len(data), "html", text, [], html_metadata(data))
+    encoding = f"html:{decoded.encoding}"
+    return RawFile(
+        dump_id, rel, sha, len(data), encoding, text, decoded.bad_bytes, html_metadata(decoded.text)
+    )
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,22 @@ def test_undecodable_bytes_are_explained(tmp_path):
     assert dump["articles_kept"] == 4
 
 
+def test_undecodable_bytes_of_an_html_page_are_explained_as_for_a_text_dump(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    lede = "Genève, İstanbul: the delegations met again on Monday for a second round. " * 8
+    head = f"<html><head><meta charset='utf-8'></head><body><h1>Talks go on</h1><p>{lede}"
+    (raw / "page.html").write_bytes(head.encode() + b"\xff and on.</p></body></html>")
+    result = build(raw, None)
+    start = len(head.encode())
+    assert result.quarantine.select("stage", "reason").rows() == [
+        ("read", f"undecodable bytes {start}-{start + 1} (html:utf-8); replaced by U+FFFD")
+    ]
+    (dump,) = result.report["dumps"]
+    assert (dump["encoding"], dump["undecodable_bytes"]) == ("html:utf-8", 1)
+    assert result.articles["body"].item() == f"{lede}\ufffd and on."
+
+
 def test_short_teaser_is_quarantined_by_the_article_contract(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -213,6 +213,42 @@ def test_a_declared_charset_is_read_as_browsers_read_it(declared, code_page, tex
     assert render_html(markup) == text + "\n"
 
 
+def test_a_page_declared_in_a_legacy_charset_but_saved_as_utf8_is_read_as_utf8(tmp_path):
+    """Its text and trafilatura's title read the page in one charset: no "TÃ¼rkÃ§e" body under
+    a "Türkçe" title."""
+    body = "Türkçe görüşmeler İstanbul’da sürüyor, dedi bakan. " * 5
+    page = tmp_path / "page.html"
+    page.write_bytes(
+        '<html><head><meta charset="iso-8859-1"><title>Görüşmeler sürüyor</title></head>'
+        f"<body><p>{body}</p></body></html>".encode()
+    )
+    raw = read_dump(page, tmp_path)
+    assert (raw.encoding, raw.text, raw.bad_bytes) == ("html:utf-8", body.strip() + "\n", [])
+    assert raw.html_metadata["title"] == "Görüşmeler sürüyor"
+
+
+def test_broken_bytes_in_a_page_declared_utf8_are_marked_not_read_as_another_code_page(tmp_path):
+    """A browser shows U+FFFD for them; a guess from the broken bytes read the whole page as a
+    Japanese code page, every "è" and "İ" of it mojibake. (Past MAX_BAD_BYTE_SHARE of broken
+    bytes, the declaration is wrong and the page's encoding is detected, as for a text dump.)"""
+    lede = "Genève, İstanbul: the delegations met again on Monday. " * 10
+    head = f"<html><head><meta charset='utf-8'></head><body><p>{lede}".encode()
+    page = tmp_path / "page.html"
+    page.write_bytes(head + b"\xed\xa0\x80 talks go on.</p></body></html>")
+    raw = read_dump(page, tmp_path)
+    assert (raw.encoding, raw.text) == ("html:utf-8", f"{lede}\ufffd\ufffd\ufffd talks go on.\n")
+    assert raw.bad_bytes == [(len(head) + i, len(head) + i + 1) for i in range(3)]
+
+
+def test_a_meta_saying_utf16_on_a_page_read_in_ascii_means_utf8(tmp_path):
+    """As browsers read it: a <meta> that can be read in ASCII is not in UTF-16."""
+    page = tmp_path / "page.html"
+    page.write_bytes(
+        '<html><head><meta charset="utf-16"></head><body><p>Genève talks</p></body></html>'.encode()
+    )
+    assert read_dump(page, tmp_path).text == "Genève talks\n"
+
+
 def test_line_breaks_in_running_text_are_spaces_between_items_lines_and_kept_in_pre():
     markup = b"""<html><body><nav><a>Home</a>
 <a>World</a> <a>Sport</a></nav><p>Horror stories about the <a>taxi</a> service have
@@ -234,7 +270,7 @@ def test_gzipped_html_dump_is_read(tmp_path):
     path.write_bytes(gzip.compress(page, mtime=0))
     raw = read_dump(path, tmp_path)
     assert raw.dump_id == "page"
-    assert raw.encoding == "html"
+    assert raw.encoding == "html:utf-8"
     assert raw.text == "Title of it all\nBody text here.\n"
 
 
@@ -248,10 +284,14 @@ def test_gzipped_text_dump_is_read_with_its_encoding(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "opening",
-    ["<!DOCTYPE html>\n<html>", "\ufeff  <HTML lang='en'>", '<?xml version="1.0"?><html>'],
+    ("opening", "encoding"),
+    [
+        ("<!DOCTYPE html>\n<html>", "html:utf-8"),
+        ("\ufeff  <HTML lang='en'>", "html:utf-8-sig"),
+        ('<?xml version="1.0"?><html>', "html:utf-8"),
+    ],
 )
-def test_a_pages_source_saved_as_txt_is_read_as_html(tmp_path, opening):
+def test_a_pages_source_saved_as_txt_is_read_as_html(tmp_path, opening, encoding):
     path = tmp_path / "source.txt"
     path.write_text(
         f"{opening}<head><script>var x = 1;</script></head><body><h1>Title of it all</h1>"
@@ -259,7 +299,7 @@ def test_a_pages_source_saved_as_txt_is_read_as_html(tmp_path, opening):
         encoding="utf-8",
     )
     raw = read_dump(path, tmp_path)
-    assert (raw.encoding, raw.text) == ("html", "Title of it all\nBody text here.\n")
+    assert (raw.encoding, raw.text) == (encoding, "Title of it all\nBody text here.\n")
 
 
 def test_text_that_speaks_of_markup_stays_text(tmp_path):
