@@ -37,6 +37,12 @@ LINKED_TRUNCATION = re.compile(
     re.IGNORECASE,
 )
 LONG_LINE_WORDS = 25
+# A long line of few different words is no paragraph: a table's cells run together, a keyword
+# list, a word repeated to fill a page ("cell cell cell ..."). Prose repeats words, but even a
+# 20,000-word paragraph has more than a tenth of them different. (Only lines longer than most
+# paragraphs are counted, which keeps the check off the lines of almost every page.)
+MIN_REPETITIVE_WORDS = 100
+MIN_DISTINCT_SHARE = 0.1
 MAX_BOILERPLATE_WORDS = 35
 MIN_HEADLINE_WORDS = 3
 MAX_HEADLINE_WORDS = 30
@@ -232,7 +238,8 @@ def _classified(line: Line, layout: Layout, classes: dict[str, tuple]) -> Line:
 
 def classify(line: Line, layout: Layout) -> Line:
     text = line.text
-    line.words = len(text.split())
+    tokens = text.split()
+    line.words = len(tokens)
     if layout.is_section_marker(text):
         line.kind, line.rule = "marker", "section_marker"
         return line
@@ -241,6 +248,9 @@ def classify(line: Line, layout: Layout) -> Line:
         if rule:
             line.kind, line.rule, line.opens_section = "boilerplate", rule.rule, rule.opens_section
             return line
+    if line.words >= MIN_REPETITIVE_WORDS and len(set(tokens)) < MIN_DISTINCT_SHARE * line.words:
+        line.kind, line.rule = "boilerplate", "repetitive_text"
+        return line
     meta = parse_meta(text, time_prefix=layout.time_prefix, n_words=line.words)
     if meta is not None and not _is_dated_lede(text, meta):
         line.kind, line.meta = "meta", meta

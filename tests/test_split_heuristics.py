@@ -748,3 +748,16 @@ def test_a_headline_printed_twice_beats_a_line_sharing_more_words_with_the_lede(
     summary = "Mayor Ellis promised night crews for outer districts after petitions year"
     _, main = _main(_page(TITLE, TITLE, summary, *WHOLE.split("\n\n")))
     assert (main.title, main.body) == (TITLE, WHOLE)
+
+
+def test_a_long_line_of_few_different_words_is_boilerplate_not_article_text():
+    """A table's cells run together on one line ("Price Price Price ..."), or a word repeated to
+    fill a page: no paragraph, however many words it has."""
+    table = " ".join(["Station", "Time", "Station", "Time"] * 40)
+    text = _page("Night buses to reach the outer districts", LEDE, table, SECOND, THIRD)
+    result, main = _main(text)
+    assert main.body == WHOLE
+    labels = {text[p.start : p.end]: p.label for p in result.pieces}
+    assert labels[table] == "repetitive_text"
+    filler = _page("Night buses", " ".join(["cell"] * 5000))
+    assert split_text(filler).articles == []
