@@ -490,6 +490,11 @@ _HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 # How an element's own text shows the markup's whitespace: kept (pre), as spaces (running text:
 # flow) or, between child elements only, a line break where the markup breaks the line (layout).
 Whitespace = Literal["pre", "flow", "layout"]
+# Characters a page prints that a reader never sees and that only break words apart for a
+# program: soft hyphens ("Bundes&shy;regierung"), zero-width spaces, word joiners and byte-order
+# marks inside the text, as trafilatura drops them. Zero-width (non-)joiners stay: Persian, the
+# Indic scripts and emoji sequences are written with them.
+_NOT_SHOWN = str.maketrans("", "", "\u00ad\u200b\u2060\ufeff")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
@@ -603,7 +608,8 @@ def render_markup(text: str) -> str:
 
     body = root.find("body")
     walk(body if body is not None else root, "layout")
-    lines = (" ".join(line.split()) for line in "".join(out).split("\n"))
+    shown = "".join(out).translate(_NOT_SHOWN)
+    lines = (" ".join(line.split()) for line in shown.split("\n"))
     text = "\n".join(line for line in lines if line)
     return text + "\n" if text else ""
 

@@ -249,6 +249,19 @@ def test_a_meta_saying_utf16_on_a_page_read_in_ascii_means_utf8(tmp_path):
     assert read_dump(page, tmp_path).text == "Genève talks\n"
 
 
+def test_soft_hyphens_and_zero_width_spaces_are_not_shown_but_joiners_stay():
+    """A German site's "Bundes&shy;regierung" is one word, as a reader and trafilatura see it;
+    a Persian word keeps its zero-width non-joiner."""
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "I want", with a ZWNJ
+    markup = (
+        "<html><body><p>Die Bundes&shy;regierung in Ber\u00adlin hat\u200b am Montag "
+        f"\ufeffentschieden, sagte er \u2060heute. {persian}</p></body></html>"
+    ).encode()
+    assert render_html(markup) == (
+        f"Die Bundesregierung in Berlin hat am Montag entschieden, sagte er heute. {persian}\n"
+    )
+
+
 def test_line_breaks_in_running_text_are_spaces_between_items_lines_and_kept_in_pre():
     markup = b"""<html><body><nav><a>Home</a>
 <a>World</a> <a>Sport</a></nav><p>Horror stories about the <a>taxi</a> service have
