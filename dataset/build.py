@@ -24,6 +24,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import stat
 import sys
 import tempfile
@@ -101,6 +102,8 @@ CHUNK_DUMPS = (250, 2000)
 CHUNKS_PER_WORKER = 8
 ROW_GROUP_ROWS = {"dumps": 1024, "articles": 4096}  # fixed, so output bytes never depend on chunks
 PARALLEL_FROM = 64  # smaller builds run in-process: starting workers costs more than it saves
+# How often the parent, waiting for a worker's chunk, looks up to see whether Ctrl-C was pressed.
+INTERRUPT_CHECK_SECONDS = 0.2
 CLUSTER_COLUMNS = ("near_dup_cluster", "is_canonical")  # what deduplication adds to articles
 OUTPUTS = (
     "articles.parquet",
@@ -736,8 +739,28 @@ def _run(
     # mid-flight. The server imports the pipeline and its tables once; workers fork from it.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([f"{__package__}.worker"])
-    with context.Pool(workers) as pool:
-        yield from _progress(pool.imap(_process_chunk, chunks), n_dumps, progress)
+    with context.Pool(workers, initializer=_leave_interrupts_to_the_parent) as pool:
+        results = pool.imap(_process_chunk, chunks)
+        yield from _progress(_waiting_in_steps(results), n_dumps, progress)
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """Ctrl-C reaches every process of the build. A worker it stops loses its chunk, and the
+    parent would wait for that chunk for ever: workers ignore it, and the parent ends them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _waiting_in_steps(results: Iterator[_ChunkResult]) -> Iterator[_ChunkResult]:
+    """The pool's results, waited for INTERRUPT_CHECK_SECONDS at a time. A wait with no end is
+    not cut short by Ctrl-C when the signal lands in another of the parent's threads (polars',
+    the pool's), so the parent would never see it."""
+    while True:
+        try:
+            yield results.next(timeout=INTERRUPT_CHECK_SECONDS)  # type: ignore[attr-defined]
+        except multiprocessing.TimeoutError:
+            continue
+        except StopIteration:
+            return
 
 
 def _main_is_importable() -> bool:

@@ -21,6 +21,7 @@ app = typer.Typer(
 console = Console(stderr=True, soft_wrap=True)
 DEFAULT_OUT = Path("out")
 MAX_LISTED = 20  # files listed on the terminal; the report lists them all
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
 
 
 class Engine(StrEnum):
@@ -108,6 +109,11 @@ def build_command(
     ) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    except KeyboardInterrupt:
+        console.print(
+            f"[red]interrupted:[/red] the build did not finish; build again before using {out}/"
+        )
+        raise typer.Exit(INTERRUPTED) from None
     t = result.summary["totals"]
     console.print(
         f"{t['files']} files ({t['files_built']} built, {t['files_quarantined']} quarantined, "

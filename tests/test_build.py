@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -417,3 +421,30 @@ def test_ingest_benchmark_refuses_counts_that_are_not_positive():
     )
     assert run.returncode == 2
     assert "--cluster-articles: must be a positive count, not 0" in run.stderr
+
+
+def test_ctrl_c_stops_a_parallel_build_and_leaves_no_work_folder(tmp_path):
+    """A terminal's Ctrl-C signals every process of the build. It used to hang the build: the
+    workers died with their chunks, and the parent waited for those chunks for ever."""
+    raw = tmp_path / "raw"
+    load_benchmark_module("dumpgen.py").generate(raw, 4000, seed=5)
+    out = tmp_path / "out"
+    talks = Path(sys.executable).with_name("talks")
+    command = [str(talks), "build", "--raw", str(raw), "--out", str(out), "--workers", "2"]
+    build_process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(out.glob(".build-*/**/*.parquet")):  # a worker has finished a chunk
+            assert build_process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        os.killpg(build_process.pid, signal.SIGINT)
+        printed, _ = build_process.communicate(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(build_process.pid, signal.SIGKILL)
+    assert build_process.returncode == 130
+    assert "interrupted: the build did not finish" in printed.decode()
+    assert "Traceback" not in printed.decode()  # the workers leave Ctrl-C to the parent
+    assert not list(out.glob(".build-*"))
