@@ -19,6 +19,7 @@ for it. Same inputs give byte-identical outputs, whatever the number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import multiprocessing
@@ -732,16 +733,41 @@ def _run(
     chunks: list[_Chunk], n_dumps: int, workers: int, progress: bool
 ) -> Iterator[_ChunkResult]:
     """Process the chunks, results in order, in worker processes when there are enough dumps."""
-    if workers <= 1 or n_dumps < PARALLEL_FROM or not _main_is_importable():
+    if workers <= 1 or n_dumps < PARALLEL_FROM:
         yield from _progress(map(_process_chunk, chunks), n_dumps, progress)
         return
     # forkserver, not fork: the parent runs polars' thread pool, which must not be forked
     # mid-flight. The server imports the pipeline and its tables once; workers fork from it.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([f"{__package__}.worker"])
-    with context.Pool(workers, initializer=_leave_interrupts_to_the_parent) as pool:
+    with (
+        _callers_script_hidden(),
+        context.Pool(workers, initializer=_leave_interrupts_to_the_parent) as pool,
+    ):
         results = pool.imap(_process_chunk, chunks)
         yield from _progress(_waiting_in_steps(results), n_dumps, progress)
+
+
+@contextlib.contextmanager
+def _callers_script_hidden() -> Iterator[None]:
+    """Workers need this package's code only. Told where the caller's main script is, each
+    would run it again on starting: a script with no `if __name__ == "__main__"` guard all over,
+    a build of its own in every worker, which fails, and the pool restarts them for ever while
+    the build waits; a guarded one, its imports and top-level work. So while the pool runs, the
+    main module names no file or module to run."""
+    main = sys.modules.get("__main__")
+    file, spec = getattr(main, "__file__", None), getattr(main, "__spec__", None)
+    if file is not None:
+        del main.__file__
+    if spec is not None:
+        main.__spec__ = None
+    try:
+        yield
+    finally:
+        if file is not None:
+            main.__file__ = file
+        if spec is not None:
+            main.__spec__ = spec
 
 
 def _leave_interrupts_to_the_parent() -> None:
@@ -761,13 +787,6 @@ def _waiting_in_steps(results: Iterator[_ChunkResult]) -> Iterator[_ChunkResult]
             continue
         except StopIteration:
             return
-
-
-def _main_is_importable() -> bool:
-    """Workers re-import the caller's main module; a script read from stdin has none to import
-    (the pool would restart failing workers forever), so such callers split in-process."""
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    return main_file is None or Path(main_file).exists()
 
 
 def _progress(results: Iterator[_ChunkResult], total: int, show: bool) -> Iterator[_ChunkResult]:

@@ -316,6 +316,31 @@ def test_parallel_build_equals_in_process_build(tmp_path):
     assert two.report == one.report
 
 
+@pytest.mark.parametrize("guarded", [False, True])
+def test_a_script_calling_build_is_not_run_again_by_the_workers(tmp_path, guarded):
+    """Research code calls build() from a script, often with no `if __name__ == "__main__"`
+    guard. Workers used to run the script again on starting: unguarded, each started a build of
+    its own, which failed, and the pool restarted them for ever while the build waited."""
+    raw = tmp_path / "raw"
+    load_benchmark_module("dumpgen.py").generate(raw, 80, seed=3)
+    call = f"build(Path({str(raw)!r}), Path({str(tmp_path / 'out')!r}), workers=2)"
+    lines = [
+        "from pathlib import Path",
+        "from istanbul_talks.dataset.build import build",
+        "print('top level ran', flush=True)",
+        *(["if __name__ == '__main__':", f"    {call}"] if guarded else [call]),
+    ]
+    script = tmp_path / "research.py"
+    script.write_text("\n".join(lines) + "\n")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "top level ran\n"  # once: in the script's own process only
+    assert "RuntimeError" not in done.stderr
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["totals"]["files"] == 80
+
+
 def test_output_bytes_do_not_depend_on_how_the_dumps_were_cut_into_chunks(tmp_path, monkeypatch):
     from istanbul_talks.dataset import build as build_module
 
