@@ -174,6 +174,18 @@ def _not_a_dump(rel: str) -> str:
     return f"not a dump: unsupported file type {suffixes}; expected one of {expected}"
 
 
+NOT_UTF8_NAME = "its name is not UTF-8 (shown with its bytes as \\x..); rename it to read it"
+
+
+def _is_utf8(name: str) -> bool:
+    """Is a name os.scandir read valid UTF-8 (it holds no byte it had to escape)?"""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _files(root: str) -> Iterator[tuple[str, str | None]]:
     """Relative paths ('/'-separated) of the entries under root, each with the reason it cannot
     be read (None for a file). Links to folders are followed and each folder is read once: a
@@ -190,7 +202,9 @@ def _files(root: str) -> Iterator[tuple[str, str | None]]:
                 subfolders = []
                 for entry in entries:
                     rel = prefix + entry.name
-                    if entry.is_dir():
+                    if not _is_utf8(entry.name):  # no table can hold the name as it is
+                        yield os.fsencode(rel).decode("utf-8", "backslashreplace"), NOT_UTF8_NAME
+                    elif entry.is_dir():
                         subfolders.append(entry)
                     elif entry.is_file():
                         yield rel, None

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from istanbul_talks.dataset import read as read_module
+from istanbul_talks.dataset.build import build
 from istanbul_talks.dataset.read import (
     DUMP_ENTRIES,
     MANIFEST,
@@ -408,6 +409,22 @@ def test_discover_reads_each_folder_once_and_names_links_it_does_not_follow(tmp_
         "pipe.txt": "not a regular file (a named pipe, socket or device)",
         "real": "the same folder as archive, read there",
     }
+
+
+def test_a_file_or_folder_whose_name_is_not_utf8_is_named_not_read(tmp_path):
+    """A crawl copied from an older system may hold names in latin-1 ("café.txt" as b"caf\\xe9"):
+    no table can hold such a name, and one used to stop the whole build."""
+    (tmp_path / "page.txt").write_text("text")
+    (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_text("text")
+    (tmp_path / os.fsdecode(b"dossi\xe9")).mkdir()
+    (tmp_path / os.fsdecode(b"dossi\xe9") / "inner.txt").write_text("text")
+    dumps, skipped = discover(tmp_path)
+    assert dumps.rows() == [("page.txt", "page")]
+    assert skipped.select("path", pl.col("reason").cast(pl.String)).rows() == [
+        ("caf\\xe9.txt", read_module.NOT_UTF8_NAME),
+        ("dossi\\xe9", read_module.NOT_UTF8_NAME),
+    ]
+    assert build(tmp_path, None).report["totals"]["files_skipped"] == 2
 
 
 def test_discover_names_a_subfolder_it_cannot_list(tmp_path, monkeypatch):
