@@ -67,6 +67,7 @@ from .read import (
     read_dump,
     read_manifest,
     shipped_raw_dir,
+    shown_path,
 )
 from .records import article_rows, failure_row, quarantine_row, split_quarantine_rows
 from .report import (
@@ -564,6 +565,8 @@ def work_folder(out_dir: Path) -> Path:
     into place; a clear error when out_dir is a file."""
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"--out {out_dir} is a file, not a folder")
+    if shown_path(out_dir) != str(out_dir):  # parquet writers take UTF-8 paths only
+        raise ValueError(f"--out {shown_path(out_dir)}: the path is not UTF-8; choose another")
     out_dir.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
 
@@ -626,8 +629,10 @@ def write_outputs(
     )
     table.write_parquet(out_dir / "quarantine.parquet", compression=PARQUET_COMPRESSION)
     settings = {
-        "raw": "shipped dumps" if inputs.raw_dir == shipped_raw_dir() else str(inputs.raw_dir),
-        "manifest": str(inputs.manifest) if inputs.manifest else None,
+        "raw": "shipped dumps"
+        if inputs.raw_dir == shipped_raw_dir()
+        else shown_path(inputs.raw_dir),
+        "manifest": shown_path(inputs.manifest) if inputs.manifest else None,
         "near_duplicate_threshold": config.threshold,
         "near_duplicate_shingle_words": config.shingle,
         "minhash_permutations": config.num_perm,

@@ -177,6 +177,11 @@ def _not_a_dump(rel: str) -> str:
 NOT_UTF8_NAME = "its name is not UTF-8 (shown with its bytes as \\x..); rename it to read it"
 
 
+def shown_path(path: str | Path) -> str:
+    """A path as a table or report can hold it: a byte that is not UTF-8 as \\x.. ("caf\\xe9")."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _is_utf8(name: str) -> bool:
     """Is a name os.scandir read valid UTF-8 (it holds no byte it had to escape)?"""
     try:
@@ -203,7 +208,7 @@ def _files(root: str) -> Iterator[tuple[str, str | None]]:
                 for entry in entries:
                     rel = prefix + entry.name
                     if not _is_utf8(entry.name):  # no table can hold the name as it is
-                        yield os.fsencode(rel).decode("utf-8", "backslashreplace"), NOT_UTF8_NAME
+                        yield shown_path(rel), NOT_UTF8_NAME
                     elif entry.is_dir():
                         subfolders.append(entry)
                     elif entry.is_file():

@@ -473,3 +473,17 @@ def test_ctrl_c_stops_a_parallel_build_and_leaves_no_work_folder(tmp_path):
     assert "interrupted: the build did not finish" in printed.decode()
     assert "Traceback" not in printed.decode()  # the workers leave Ctrl-C to the parent
     assert not list(out.glob(".build-*"))
+
+
+def test_a_raw_folder_whose_path_is_not_utf8_builds_and_an_out_folder_is_refused(tmp_path):
+    raw = tmp_path / os.fsdecode(b"r\xe9pertoire")
+    raw.mkdir()
+    seed = sorted(shipped_raw_dir().glob("*.txt"))[0]
+    (raw / seed.name).write_bytes(seed.read_bytes())
+    result = build(raw, tmp_path / "out")
+    assert result.report["settings"]["raw"] == f"{tmp_path}/r\\xe9pertoire"
+    assert result.report["totals"]["articles_kept"] == 4
+    out = tmp_path / os.fsdecode(b"sortie\xe9")
+    done = CliRunner().invoke(app, ["build", "--raw", str(raw), "--out", str(out)])
+    assert done.exit_code == 2
+    assert "the path is not UTF-8; choose another" in done.output
