@@ -141,12 +141,12 @@ def line_features(texts: Sequence[str]) -> np.ndarray:
     near = base[:, :NEIGHBOUR_FEATURES]
     for k in CONTEXT:
         columns += [_shifted(near, k), _shifted(near, -k)]
-    words = np.array([len(t.split()) for t in texts], dtype=np.float64)
-    long_lines = (words >= LONG_LINE_WORDS).astype(np.float64)
+    line_words = np.array([len(t.split()) for t in texts], dtype=np.float64)
+    long_lines = (line_words >= LONG_LINE_WORDS).astype(np.float64)
     for w in WINDOWS:
-        columns.append(np.log1p(_window_mean(words, w))[:, None])
+        columns.append(np.log1p(_window_mean(line_words, w))[:, None])
         columns.append(_window_mean(long_lines, w)[:, None])
-    dense = _window_mean(words, DENSEST_WINDOW)
+    dense = _window_mean(line_words, DENSEST_WINDOW)
     distance = np.abs(np.arange(n) - int(np.argmax(dense)))
     columns += [(dense / max(1.0, dense.max()))[:, None], np.log1p(distance)[:, None]]
     return np.hstack(columns)
