@@ -63,6 +63,7 @@ from .read import (
     discover,
     dump_id_of,
     entry_of,
+    file_names,
     manifest_entries,
     read_dump,
     read_manifest,
@@ -599,8 +600,8 @@ def _unused_manifest_entries(manifest: pl.DataFrame, used: pl.Series) -> list[st
     first LISTED_ROWS by name, then how many more (a whole crawl's manifest given for
     part of it would otherwise fill the report with a line per page)."""
     named = manifest["file"].sort()
-    file_names = used.str.split("/").list.last()
-    unused = named.filter(~named.is_in(used.implode()) & ~named.is_in(file_names.implode()))
+    by_name = file_names(named).is_in(file_names(used).implode())
+    unused = named.filter(~named.is_in(used.implode()) & ~by_name)
     warnings = [
         f"manifest names {name!r}, which is not among the dumps"
         for name in unused.head(LISTED_ROWS)

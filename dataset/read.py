@@ -741,6 +741,15 @@ MANIFEST_BATCH = 65536  # manifest rows turned into columns at a time
 LISTED_ROWS = 20  # manifest rows of each kind of warning named one by one
 
 
+def _listed_path(value: str) -> str:
+    """A manifest's `file` as the dumps' paths are written: '/'-separated, with no leading "./"
+    (`find . -name '*.txt'` prints "./sub/page.txt", a Windows tool "sub\\page.txt")."""
+    path = value.strip().replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
 def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
     """Manifest rows (MANIFEST), one per file name or relative path (the last row naming it
     wins), and warnings for rows that could not be used (with their line numbers). The file is
@@ -758,7 +767,7 @@ def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
         rows = _csv_rows(path, file) if suffix == ".csv" else _jsonl_rows(path, file)
         try:
             for line_no, row in rows:
-                name = (row.get("file") or "").strip()
+                name = _listed_path(row.get("file") or "")
                 if not name:
                     warnings.add(
                         "without a 'file' value", line_no, "row has no 'file' value; ignored"
@@ -868,15 +877,29 @@ def _parse_crawl_time(text: str) -> datetime | None:
         return None
 
 
+def file_names(paths: pl.Series | pl.Expr) -> pl.Series | pl.Expr:
+    """The last part of each '/'-separated path."""
+    return paths.str.split("/").list.last()
+
+
 def manifest_entries(paths: pl.Series, manifest: pl.DataFrame) -> pl.DataFrame:
-    """Each dump's manifest row (DUMP_ENTRIES), found by its relative path or else by its file
-    name, in the order of `paths`."""
+    """Each dump's manifest row (DUMP_ENTRIES), found by its relative path, or else by its
+    file name: a row naming just that name, else the last row whose path ends in it (a manifest
+    written from another folder, or with absolute paths, names the same files). In the order of
+    `paths`."""
     listed = manifest.with_columns(listed=pl.lit(True))
+    has_folder = pl.col("file").str.contains("/", literal=True)
+    by_name = pl.concat(
+        [
+            listed.filter(has_folder).with_columns(file=file_names(pl.col("file"))),
+            listed.filter(~has_folder),
+        ]
+    ).unique("file", keep="last", maintain_order=True)
     joined = (
-        pl.DataFrame({"path": paths, "name": paths.str.split("/").list.last()})
+        pl.DataFrame({"path": paths, "name": file_names(paths)})
         .join(listed, left_on="path", right_on="file", how="left", maintain_order="left")
         .join(
-            listed,
+            by_name,
             left_on="name",
             right_on="file",
             how="left",

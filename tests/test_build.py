@@ -249,6 +249,35 @@ def test_manifest_resolves_relative_dates(tmp_path):
     ]
 
 
+def test_manifest_files_written_with_dot_slash_backslashes_or_another_root_name_the_dumps(
+    tmp_path,
+):
+    """`find . -name '*.txt'` writes "./sub/page.txt", a Windows tool "crawl\\page.txt", and a
+    crawler its own absolute paths: each names its dump, by path or else by file name."""
+    raw = tmp_path / "raw"
+    (raw / "sub").mkdir(parents=True)
+    seeds = {p.name: p for p in shipped_raw_dir().glob("*.txt")}
+    for name, folder in (("001_7bdaac10551f4784.txt", "sub"), ("004_8b2b5749c31e2c30.txt", ".")):
+        (raw / folder / name).write_bytes(seeds[name].read_bytes())
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "file,url,crawled_at,site\n"
+        "./sub/001_7bdaac10551f4784.txt,https://example.org/a,2025-06-05T12:00:00Z,\n"
+        "D:\\crawl\\2025\\004_8b2b5749c31e2c30.txt,https://example.org/b,2025-06-05T12:00:00Z,\n"
+    )
+    result = build(raw, None, manifest)
+    assert result.report["warnings"] == []
+    mains = result.articles.filter(pl.col("role") == "main").sort("dump_id")
+    assert mains.select("url", "published_raw").rows() == [
+        ("https://example.org/a", "4 days ago"),
+        ("https://example.org/b", "2 days ago"),
+    ]
+    assert [t.isoformat() for t in mains["published_at"]] == [
+        "2025-06-01T12:00:00+00:00",
+        "2025-06-03T12:00:00+00:00",
+    ]
+
+
 def test_a_manifest_naming_many_missing_files_is_summed_up_after_the_first_few(tmp_path):
     manifest = tmp_path / "manifest.csv"
     missing = [f"gone-{n:03d}.txt" for n in range(25)]
