@@ -811,10 +811,29 @@ class _RowWarnings:
         return lines
 
 
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+def _column_names(header: str, delimiter: str) -> list[str]:
+    try:
+        return [name.strip().casefold() for name in next(csv.reader([header], delimiter=delimiter))]
+    except (csv.Error, StopIteration):
+        return []
+
+
 def _csv_rows(path: Path, file: Iterable[str]) -> Iterator[tuple[int, dict]]:
     """A CSV manifest's rows with the line each ends on; column names are read without case
-    or surrounding spaces ("File", " url")."""
-    reader = csv.DictReader(file)
+    or surrounding spaces ("File", " url"), and the columns may be parted by commas or, as
+    spreadsheets in many locales save them, by semicolons or tabs (CSV_DELIMITERS: the first
+    that gives a `file` column)."""
+    lines = iter(file)
+    first = next(lines, None)
+    if first is None:  # an empty file: no rows
+        return
+    delimiter = next(
+        (d for d in CSV_DELIMITERS if "file" in _column_names(first, d)), CSV_DELIMITERS[0]
+    )
+    reader = csv.DictReader(itertools.chain([first], lines), delimiter=delimiter)
     try:
         header = reader.fieldnames
         if header is None:  # an empty file: no rows

@@ -490,6 +490,27 @@ def test_manifest_csv_and_jsonl(tmp_path):
     assert _entry(entries, "a.txt")["crawled_at"] is None
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_csv_manifest_saved_by_a_spreadsheet_with_semicolons_or_tabs_is_read(tmp_path, delimiter):
+    """Spreadsheets in many locales save CSV with semicolons (the comma is their decimal
+    mark), and "text" exports with tabs; the line numbers of warnings stay right."""
+    path = tmp_path / "m.csv"
+    rows = [
+        ["File", "url", "crawled_at", "site"],
+        ["a.txt", "https://example.org/a?x=1,2", "2025-06-03T10:00:00Z", "Daily, Evening"],
+        ["b.txt", "", "yesterday", ""],
+    ]
+    path.write_text("".join(delimiter.join(row) + "\n" for row in rows))
+    entries, warnings = read_manifest(path)
+    assert _entry(entries, "a.txt") == {
+        "file": "a.txt",
+        "url": "https://example.org/a?x=1,2",
+        "crawled_at": datetime(2025, 6, 3, 10, tzinfo=UTC),
+        "site": "Daily, Evening",
+    }
+    assert any(":3: crawled_at 'yesterday'" in w for w in warnings)
+
+
 def test_manifest_rows_become_columns_a_batch_at_a_time(tmp_path, monkeypatch):
     """Rows are gathered MANIFEST_BATCH at a time; line numbers and "the last row naming a
     file wins" hold across batches."""
