@@ -754,34 +754,47 @@ def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
     """Manifest rows (MANIFEST), one per file name or relative path (the last row naming it
     wins), and warnings for rows that could not be used (with their line numbers). The file is
     read a row at a time and the rows become columns MANIFEST_BATCH at a time, so a crawl's
-    manifest never sits in memory as text or as Python objects whole."""
+    manifest never sits in memory as text or as Python objects whole. It is UTF-8 (with or
+    without a BOM), UTF-16 with a BOM (a spreadsheet's "Unicode text"), or else cp1252, as
+    spreadsheets on Windows save CSV, with a warning saying so."""
     if not path.exists():
         raise ManifestError(f"manifest {path} does not exist")
     suffix = path.suffix.lower()
     if suffix not in {".jsonl", ".ndjson", ".json", ".csv"}:
         raise ManifestError(f"manifest {path}: use a .csv or .jsonl file, not {path.suffix!r}")
+    with path.open("rb") as file:
+        utf16 = file.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    try:
+        return _manifest_rows(path, suffix, "utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        not_utf8 = f"manifest {path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        if utf16:
+            raise ManifestError(f"manifest {path}: not UTF-16 text ({exc.reason})") from exc
+    try:
+        table, warnings = _manifest_rows(path, suffix, "cp1252")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(not_utf8) from exc
+    return table, [f"{not_utf8}; read as cp1252, as spreadsheets on Windows save CSV", *warnings]
+
+
+def _manifest_rows(path: Path, suffix: str, encoding: str) -> tuple[pl.DataFrame, list[str]]:
     batches: list[pl.DataFrame] = []
     columns: dict[str, list] = {name: [] for name in MANIFEST}
     warnings = _RowWarnings(path)
-    with path.open(encoding="utf-8-sig", newline="") as file:
+    with path.open(encoding=encoding, newline="") as file:
         rows = _csv_rows(path, file) if suffix == ".csv" else _jsonl_rows(path, file)
-        try:
-            for line_no, row in rows:
-                name = _listed_path(row.get("file") or "")
-                if not name:
-                    warnings.add(
-                        "without a 'file' value", line_no, "row has no 'file' value; ignored"
-                    )
-                    continue
-                columns["file"].append(name)
-                columns["url"].append(row.get("url") or None)
-                columns["crawled_at"].append(_crawl_time(row, line_no, warnings))
-                columns["site"].append(row.get("site") or None)
-                if len(columns["file"]) == MANIFEST_BATCH:
-                    batches.append(pl.DataFrame(columns, schema=MANIFEST))
-                    columns = {name: [] for name in MANIFEST}
-        except UnicodeDecodeError as exc:
-            raise ManifestError(f"manifest {path}: not UTF-8 text ({exc.reason})") from exc
+        for line_no, row in rows:
+            name = _listed_path(row.get("file") or "")
+            if not name:
+                warnings.add("without a 'file' value", line_no, "row has no 'file' value; ignored")
+                continue
+            columns["file"].append(name)
+            columns["url"].append(row.get("url") or None)
+            columns["crawled_at"].append(_crawl_time(row, line_no, warnings))
+            columns["site"].append(row.get("site") or None)
+            if len(columns["file"]) == MANIFEST_BATCH:
+                batches.append(pl.DataFrame(columns, schema=MANIFEST))
+                columns = {name: [] for name in MANIFEST}
     batches.append(pl.DataFrame(columns, schema=MANIFEST))
     table = pl.concat(batches, rechunk=True)
     return table.unique("file", keep="last", maintain_order=True), warnings.lines()

@@ -593,10 +593,27 @@ def test_a_json_array_manifest_is_refused_with_what_to_write_instead(tmp_path, t
         read_manifest(path)
 
 
-def test_a_manifest_that_is_not_utf8_names_the_file(tmp_path):
+def test_a_manifest_a_spreadsheet_saved_in_cp1252_or_utf16_is_read_and_bytes_of_neither_refused(
+    tmp_path,
+):
+    """Spreadsheets on Windows save CSV in cp1252, and "Unicode text" as UTF-16 with a BOM."""
+    text = "file,url,crawled_at,site\ncafé.txt,,,Le Monde – Paris\n"
     path = tmp_path / "m.csv"
-    path.write_bytes("file,url,crawled_at,site\ncafé.txt,,,\n".encode("cp1252"))
-    with pytest.raises(ManifestError, match=r"m\.csv: not UTF-8 text"):
+    path.write_bytes(text.encode("cp1252"))
+    entries, warnings = read_manifest(path)
+    assert entries.select("file", "site").rows() == [("café.txt", "Le Monde – Paris")]
+    assert warnings == [
+        f"manifest {path}: not UTF-8 text (invalid continuation byte at byte 28); "
+        "read as cp1252, as spreadsheets on Windows save CSV"
+    ]
+    path.write_bytes(text.replace(",", "\t").encode("utf-16"))
+    entries, warnings = read_manifest(path)
+    assert (entries.select("file", "site").rows(), warnings) == (
+        [("café.txt", "Le Monde – Paris")],
+        [],
+    )
+    path.write_bytes(b"file,url\ncaf\x81\xe9.txt,\n")  # 0x81: in neither
+    with pytest.raises(ManifestError, match=r"m\.csv: not UTF-8 text \(invalid start byte"):
         read_manifest(path)
 
 
