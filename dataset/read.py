@@ -767,9 +767,12 @@ def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
     try:
         return _manifest_rows(path, suffix, "utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError as exc:
-        not_utf8 = f"manifest {path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        not_utf8 = f"manifest {path}: not UTF-8 text ({exc.reason})"
         if utf16:
             raise ManifestError(f"manifest {path}: not UTF-16 text ({exc.reason})") from exc
+    if _holds_utf8_sequences(path):  # UTF-8 with a few broken bytes, not another code page
+        table, warnings = _manifest_rows(path, suffix, "utf-8-sig", errors="replace")
+        return table, [f"{not_utf8}; read as UTF-8, such bytes as U+FFFD", *warnings]
     try:
         table, warnings = _manifest_rows(path, suffix, "cp1252")
     except UnicodeDecodeError as exc:
@@ -777,11 +780,28 @@ def read_manifest(path: Path) -> tuple[pl.DataFrame, list[str]]:
     return table, [f"{not_utf8}; read as cp1252, as spreadsheets on Windows save CSV", *warnings]
 
 
-def _manifest_rows(path: Path, suffix: str, encoding: str) -> tuple[pl.DataFrame, list[str]]:
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _holds_utf8_sequences(path: Path) -> bool:
+    """Does the file hold a multi-byte UTF-8 sequence (read a megabyte at a time)? cp1252 text
+    all but never does ("Ã©" is the mojibake of UTF-8's "é")."""
+    with path.open("rb") as file:
+        while chunk := file.read(2**20):
+            if _UTF8_SEQUENCE.search(chunk):
+                return True
+    return False
+
+
+def _manifest_rows(
+    path: Path, suffix: str, encoding: str, errors: str = "strict"
+) -> tuple[pl.DataFrame, list[str]]:
     batches: list[pl.DataFrame] = []
     columns: dict[str, list] = {name: [] for name in MANIFEST}
     warnings = _RowWarnings(path)
-    with path.open(encoding=encoding, newline="") as file:
+    with path.open(encoding=encoding, errors=errors, newline="") as file:
         rows = _csv_rows(path, file) if suffix == ".csv" else _jsonl_rows(path, file)
         for line_no, row in rows:
             name = _listed_path(row.get("file") or "")

@@ -603,7 +603,7 @@ def test_a_manifest_a_spreadsheet_saved_in_cp1252_or_utf16_is_read_and_bytes_of_
     entries, warnings = read_manifest(path)
     assert entries.select("file", "site").rows() == [("café.txt", "Le Monde – Paris")]
     assert warnings == [
-        f"manifest {path}: not UTF-8 text (invalid continuation byte at byte 28); "
+        f"manifest {path}: not UTF-8 text (invalid continuation byte); "
         "read as cp1252, as spreadsheets on Windows save CSV"
     ]
     path.write_bytes(text.replace(",", "\t").encode("utf-16"))
@@ -615,6 +615,14 @@ def test_a_manifest_a_spreadsheet_saved_in_cp1252_or_utf16_is_read_and_bytes_of_
     path.write_bytes(b"file,url\ncaf\x81\xe9.txt,\n")  # 0x81: in neither
     with pytest.raises(ManifestError, match=r"m\.csv: not UTF-8 text \(invalid start byte"):
         read_manifest(path)
+    # UTF-8 with one broken byte is UTF-8, not cp1252: "café" must not become "cafÃ©".
+    path.write_bytes("file,url\ncafé.txt,\n".encode() + b"broken\xff.txt,\n")
+    entries, warnings = read_manifest(path)
+    assert entries["file"].to_list() == ["café.txt", "broken\ufffd.txt"]
+    assert warnings == [
+        f"manifest {path}: not UTF-8 text (invalid start byte); "
+        "read as UTF-8, such bytes as U+FFFD"
+    ]
 
 
 def test_each_dump_finds_its_manifest_row_by_relative_path_or_else_by_file_name(tmp_path):
