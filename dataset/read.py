@@ -511,9 +511,11 @@ _HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 Whitespace = Literal["pre", "flow", "layout"]
 # Characters a page prints that a reader never sees and that only break words apart for a
 # program: soft hyphens ("Bundes&shy;regierung"), zero-width spaces, word joiners and byte-order
-# marks inside the text, as trafilatura drops them. Zero-width (non-)joiners stay: Persian, the
-# Indic scripts and emoji sequences are written with them.
-_NOT_SHOWN = str.maketrans("", "", "\u00ad\u200b\u2060\ufeff")
+# marks inside the text, as trafilatura drops them, and the control characters a CMS leaves in
+# (U+0001, U+0007, DEL; not the tab, line breaks and form feed of HTML's whitespace). Zero-width
+# (non-)joiners stay: Persian, the Indic scripts and emoji sequences are written with them.
+_CONTROLS = "".join(chr(c) for c in (*range(0x09), 0x0B, *range(0x0E, 0x20), 0x7F))
+_NOT_SHOWN = str.maketrans("", "", "\u00ad\u200b\u2060\ufeff" + _CONTROLS)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 

@@ -263,6 +263,12 @@ def test_soft_hyphens_and_zero_width_spaces_are_not_shown_but_joiners_stay():
     )
 
 
+def test_control_characters_a_cms_left_in_a_page_are_not_shown():
+    text = "Talks\x01 go on\x7f in Gen\x1fève,\tsaid\x07 the minister."
+    markup = f"<html><body><p>{text}</p></body></html>"
+    assert render_html(markup.encode()) == "Talks go on in Genève, said the minister.\n"
+
+
 def test_line_breaks_in_running_text_are_spaces_between_items_lines_and_kept_in_pre():
     markup = b"""<html><body><nav><a>Home</a>
 <a>World</a> <a>Sport</a></nav><p>Horror stories about the <a>taxi</a> service have
@@ -620,8 +626,7 @@ def test_a_manifest_a_spreadsheet_saved_in_cp1252_or_utf16_is_read_and_bytes_of_
     entries, warnings = read_manifest(path)
     assert entries["file"].to_list() == ["café.txt", "broken\ufffd.txt"]
     assert warnings == [
-        f"manifest {path}: not UTF-8 text (invalid start byte); "
-        "read as UTF-8, such bytes as U+FFFD"
+        f"manifest {path}: not UTF-8 text (invalid start byte); read as UTF-8, such bytes as U+FFFD"
     ]
 
 
