@@ -64,6 +64,7 @@ from .read import (
     dump_id_of,
     entry_of,
     file_names,
+    is_utf8,
     manifest_entries,
     read_dump,
     read_manifest,
@@ -566,7 +567,7 @@ def work_folder(out_dir: Path) -> Path:
     into place; a clear error when out_dir is a file."""
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"--out {out_dir} is a file, not a folder")
-    if shown_path(out_dir) != str(out_dir):  # parquet writers take UTF-8 paths only
+    if not is_utf8(str(out_dir)):  # parquet writers take UTF-8 paths only
         raise ValueError(f"--out {shown_path(out_dir)}: the path is not UTF-8; choose another")
     out_dir.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))

@@ -182,8 +182,9 @@ def shown_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _is_utf8(name: str) -> bool:
-    """Is a name os.scandir read valid UTF-8 (it holds no byte it had to escape)?"""
+def is_utf8(name: str) -> bool:
+    """Is a name or path the file system gave valid UTF-8 (it holds no byte that had to be
+    escaped)?"""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
@@ -207,7 +208,7 @@ def _files(root: str) -> Iterator[tuple[str, str | None]]:
                 subfolders = []
                 for entry in entries:
                     rel = prefix + entry.name
-                    if not _is_utf8(entry.name):  # no table can hold the name as it is
+                    if not is_utf8(entry.name):  # no table can hold the name as it is
                         yield shown_path(rel), NOT_UTF8_NAME
                     elif entry.is_dir():
                         subfolders.append(entry)
@@ -849,9 +850,14 @@ class _RowWarnings:
 CSV_DELIMITERS = (",", ";", "\t")
 
 
+def _column_key(name: str) -> str:
+    """A CSV column's name as it is looked up: without case or surrounding spaces."""
+    return name.strip().casefold()
+
+
 def _column_names(header: str, delimiter: str) -> list[str]:
     try:
-        return [name.strip().casefold() for name in next(csv.reader([header], delimiter=delimiter))]
+        return [_column_key(name) for name in next(csv.reader([header], delimiter=delimiter))]
     except (csv.Error, StopIteration):
         return []
 
@@ -871,9 +877,9 @@ def _csv_rows(path: Path, file: Iterable[str]) -> Iterator[tuple[int, dict]]:
     reader = csv.DictReader(itertools.chain([first], lines), delimiter=delimiter)
     try:
         header = reader.fieldnames
-        if header is None:  # an empty file: no rows
+        if header is None:  # blank lines only: no rows
             return
-        reader.fieldnames = [name.strip().casefold() for name in header]
+        reader.fieldnames = [_column_key(name) for name in header]
         if "file" not in reader.fieldnames:
             raise ManifestError(
                 f"manifest {path}: no 'file' column (its columns: {', '.join(header)}); "

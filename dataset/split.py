@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -664,21 +665,32 @@ def _line_score(line: Line) -> float:
     return -(SHORT_LINE_COST + 0.5 * line.words)
 
 
-def _find_body(lines: list[Line], block: _Block) -> None:
-    """Pick the densest run of prose after the block's header (maximum-sum subarray)."""
-    begin = block.header[-1] + 1 if block.header else block.first
+def densest_run(
+    scores: Iterable[float], can_end: Iterable[bool]
+) -> tuple[float, tuple[int, int] | None]:
+    """The run of consecutive scores with the highest sum (a maximum-sum subarray) that ends
+    where `can_end` allows: that sum and the run's [start, end) offsets, or (0.0, None) when no
+    such run sums above zero."""
     best, best_range = 0.0, None
-    running, run_start = 0.0, begin
-    for i in range(begin, block.last):
+    running, run_start = 0.0, 0
+    for i, (score, end_here) in enumerate(zip(scores, can_end, strict=True)):
         if running <= 0:
             running, run_start = 0.0, i
-        running += _line_score(lines[i])
-        if running > best and lines[i].prose:
+        running += score
+        if running > best and end_here:
             best, best_range = running, (run_start, i + 1)
-    if best_range is None:
+    return best, best_range
+
+
+def _find_body(lines: list[Line], block: _Block) -> None:
+    """Pick the densest run of prose after the block's header, ending on a prose line."""
+    begin = block.header[-1] + 1 if block.header else block.first
+    after_header = lines[begin : block.last]
+    best, run = densest_run(map(_line_score, after_header), (line.prose for line in after_header))
+    if run is None:
         return
     block.score = best
-    block.body = [i for i in range(*best_range) if lines[i].kind == "text"]
+    block.body = [i for i in range(begin + run[0], begin + run[1]) if lines[i].kind == "text"]
 
 
 def _find_header(

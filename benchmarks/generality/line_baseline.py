@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 from evaluate import Score, load, ngrams, score, words
 from istanbul_talks.dataset.layouts import detect_layout
-from istanbul_talks.dataset.split import Line, marked_lines, split_text
+from istanbul_talks.dataset.split import Line, densest_run, marked_lines, split_text
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -173,25 +173,19 @@ def body_lines(
     eligible: Sequence[bool],
     markers: Sequence[bool],
 ) -> list[int]:
-    """The body's lines: inside the run of lines of highest total gain, those the model calls
-    body. Only `eligible` lines count as body; a section marker costs MARKER_WORDS words."""
-    best = running = 0.0
-    best_range: tuple[int, int] | None = None
-    start = 0
+    """The body's lines: inside the run of lines of highest total gain (`split.densest_run`,
+    the rules' search), those the model calls body. Only `eligible` lines count as body; a
+    section marker costs MARKER_WORDS words."""
     keep = [bool(ok and p >= THRESHOLD) for p, ok in zip(probabilities, eligible, strict=True)]
-    for i, (p, n) in enumerate(zip(probabilities, line_words, strict=True)):
-        if markers[i]:
-            gain = -float(MARKER_WORDS)
-        else:  # a line that cannot be body gains nothing, however body-like it looks
-            gain = ((p if eligible[i] else min(p, THRESHOLD)) - THRESHOLD) * max(1, n)
-        if running <= 0:
-            running, start = 0.0, i
-        running += gain
-        if running > best:
-            best, best_range = running, (start, i + 1)
-    if best_range is None:
-        return []
-    return [i for i in range(*best_range) if keep[i]]
+    # A line that cannot be body gains nothing, however body-like it looks.
+    gains = [
+        -float(MARKER_WORDS)
+        if marker
+        else ((p if ok else min(p, THRESHOLD)) - THRESHOLD) * max(1, n)
+        for p, n, ok, marker in zip(probabilities, line_words, eligible, markers, strict=True)
+    ]
+    _, run = densest_run(gains, [True] * len(gains))
+    return [] if run is None else [i for i in range(*run) if keep[i]]
 
 
 def site(name: str) -> str:
