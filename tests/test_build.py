@@ -509,8 +509,11 @@ def test_a_raw_folder_whose_path_is_not_utf8_builds_and_an_out_folder_is_refused
     raw.mkdir()
     seed = sorted(shipped_raw_dir().glob("*.txt"))[0]
     (raw / seed.name).write_bytes(seed.read_bytes())
-    result = build(raw, tmp_path / "out")
+    manifest = tmp_path / os.fsdecode(b"liste\xe9.csv")
+    manifest.write_text(f"file,url\n{seed.name},https://example.org/a\n")
+    result = build(raw, tmp_path / "out", manifest)
     assert result.report["settings"]["raw"] == f"{tmp_path}/r\\xe9pertoire"
+    assert result.report["settings"]["manifest"] == f"{tmp_path}/liste\\xe9.csv"
     assert result.report["totals"]["articles_kept"] == 4
     out = tmp_path / os.fsdecode(b"sortie\xe9")
     done = CliRunner().invoke(app, ["build", "--raw", str(raw), "--out", str(out)])
