@@ -29,6 +29,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -117,6 +118,19 @@ OUTPUTS = (
     "report.md",
     f"{STATE_DIR}/{STATE_FILE}",
     f"{STATE_DIR}/{SIGNATURES}",
+)
+# What a build of either engine writes in --out (the Ray engine writes folders of parts for
+# the two big tables, and no state). Each build replaces all of them, so --out never mixes
+# tables of two builds.
+BUILD_NAMES = (
+    "articles",
+    "articles.parquet",
+    "dumps",
+    "dumps.parquet",
+    "quarantine.parquet",
+    "report.json",
+    "report.md",
+    STATE_DIR,
 )
 
 
@@ -374,9 +388,8 @@ class _RowGroupWriter:
 class _Corpus:
     """Collects chunk results in corpus order; at the end, clusters and joins the parts into
     articles.parquet and dumps.parquet, writing both at once (compression releases the GIL, so
-    the two use both cores while the workers are done). Outputs are written in the work folder
-    and moved into place when complete. An incremental build starts from the earlier build's
-    tables."""
+    the two use both cores while the workers are done), in the work folder. An incremental
+    build starts from the earlier build's tables."""
 
     def __init__(self, work: Path, config: DedupeConfig, previous: PreviousBuild | None) -> None:
         self.work = work
@@ -408,14 +421,12 @@ class _Corpus:
         self.signature_file.write(np.ascontiguousarray(result.signatures).tobytes())
         self.digests.append(result.digests)
 
-    def finish(self, out_dir: Path) -> Clusters:
-        """Cluster, join the parts into articles.parquet and dumps.parquet, move them in place."""
+    def finish(self) -> Clusters:
+        """Cluster, and join the parts into articles.parquet and dumps.parquet."""
         with ThreadPoolExecutor(1) as pool:
             dumps = pool.submit(self._write_dumps)
             clusters = self._write_articles()
             dumps.result()
-        for name in ("dumps.parquet", "articles.parquet"):
-            os.replace(self.work / name, out_dir / name)
         return clusters
 
     def _sources(self, name: str) -> list[Path]:
@@ -573,6 +584,38 @@ def work_folder(out_dir: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
 
 
+def move_into_place(work: Path, out_dir: Path) -> None:
+    """Replace the build in out_dir by the finished one in work, every BUILD_NAMES entry, with
+    Ctrl-C held back until all are in place. A build that fails or is stopped before this
+    leaves the earlier build whole; out_dir never holds parts of two."""
+    with _interrupts_held():
+        for name in BUILD_NAMES:
+            new, old = work / name, out_dir / name
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old)
+            if new.exists():
+                os.replace(new, old)
+            else:
+                old.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C pressed inside the block takes effect when it is done. Signal handlers can only
+    be set in the main thread: a build run in another thread is not held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    if pressed:
+        signal.raise_signal(signal.SIGINT)  # to the handler there was: KeyboardInterrupt
+
+
 def plan_inputs(
     raw_dir: Path | None, manifest: Path | None, previous: PreviousBuild | None = None
 ) -> Inputs:
@@ -623,8 +666,8 @@ def write_outputs(
     config: DedupeConfig,
     warnings: list[str] | None = None,
 ) -> dict:
-    """quarantine.parquet (from parts of QUARANTINE rows), report.json and report.md (any
-    engine); returns the summary."""
+    """quarantine.parquet (from parts of QUARANTINE rows), report.json and report.md in out_dir
+    (any engine's work folder); returns the summary."""
     rows = pl.concat([rows_frame([], QUARANTINE), *quarantine])
     table = QUARANTINE.validate(
         rows.sort(["path", "stage", "char_start", "reason"], nulls_last=False), lazy=True
@@ -682,7 +725,7 @@ def build(
         chunks = _chunks(inputs, corpus.parts, config, size)
         for result in _run(chunks, inputs.n_dumps, workers, progress):
             corpus.add(result)
-        clusters = corpus.finish(out_dir)
+        clusters = corpus.finish()
         corpus.ledger.close()
         warnings = []
         if clusters.kept_apart:
@@ -691,9 +734,10 @@ def build(
                 "build to another one; they keep their ids (a full build would merge them)"
             )
         summary = write_outputs(
-            out_dir, corpus.ledger, corpus.quarantine, clusters, inputs, config, warnings
+            work, corpus.ledger, corpus.quarantine, clusters, inputs, config, warnings
         )
-        write_state(out_dir, corpus.signature_path, config, clusters.n_articles)
+        write_state(work, corpus.signature_path, config, clusters.n_articles)
+        move_into_place(work, out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary["problem_files"] = corpus.ledger.problems

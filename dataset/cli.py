@@ -111,7 +111,8 @@ def build_command(
         raise typer.Exit(2) from exc
     except KeyboardInterrupt:
         console.print(
-            f"[red]interrupted:[/red] the build did not finish; build again before using {out}/"
+            f"[red]interrupted:[/red] the build was stopped; {out}/ holds the earlier build, "
+            "unchanged (this one only if it had just finished: see report.md)"
         )
         raise typer.Exit(INTERRUPTED) from None
     t = result.summary["totals"]

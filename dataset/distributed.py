@@ -32,7 +32,15 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from .build import BuildResult, Inputs, plan_inputs, split_chunk, work_folder, write_outputs
+from .build import (
+    BuildResult,
+    Inputs,
+    move_into_place,
+    plan_inputs,
+    split_chunk,
+    work_folder,
+    write_outputs,
+)
 from .dedupe import (
     Clusters,
     DedupeConfig,
@@ -242,9 +250,8 @@ def build_on_ray(
             ),
         ):
             dataset.write_parquet(str(work / name))
-            shutil.rmtree(out_dir / name, ignore_errors=True)
-            os.replace(work / name, out_dir / name)
-        summary = write_outputs(out_dir, ledger, quarantine, clusters, inputs, config)
+        summary = write_outputs(work, ledger, quarantine, clusters, inputs, config)
+        move_into_place(work, out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary["problem_files"] = ledger.problems

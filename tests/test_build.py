@@ -477,12 +477,74 @@ def test_ingest_benchmark_refuses_counts_that_are_not_positive():
     assert "--cluster-articles: must be a positive count, not 0" in run.stderr
 
 
-def test_ctrl_c_stops_a_parallel_build_and_leaves_no_work_folder(tmp_path):
+def _build_files(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in OUTPUTS}
+
+
+def _seeds(raw: Path, count: int) -> Path:
+    raw.mkdir()
+    for seed in sorted(shipped_raw_dir().glob("*.txt"))[:count]:
+        (raw / seed.name).write_bytes(seed.read_bytes())
+    return raw
+
+
+def test_a_build_that_fails_at_the_end_leaves_the_earlier_build_whole(tmp_path, monkeypatch):
+    """The two big tables used to be moved into --out before the report and state were
+    written: a failure there left the new tables beside the earlier build's report and state,
+    which an incremental build would then trust."""
+    out = tmp_path / "out"
+    build(shipped_raw_dir(), out)
+    earlier = _build_files(out)
+
+    def disk_full(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("istanbul_talks.dataset.build.write_state", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        build(_seeds(tmp_path / "raw", 2), out)
+    assert _build_files(out) == earlier
+    assert sorted(p.name for p in out.iterdir()) == sorted({o.split("/")[0] for o in OUTPUTS})
+
+
+def test_ctrl_c_while_the_outputs_are_moved_waits_until_all_are_in_place(tmp_path, monkeypatch):
+    """Pressed as the first output is moved, Ctrl-C used to stop the build there: --out held
+    one table of the new build and the rest of the earlier one."""
+    raw = _seeds(tmp_path / "raw", 2)
+    build(raw, tmp_path / "expected")
+    out = tmp_path / "out"
+    build(shipped_raw_dir(), out)
+    replace, moves = os.replace, []
+
+    def replace_and_press_ctrl_c(source, target):
+        if Path(target).parent == out:  # a move into --out, not one inside the work folder
+            if not moves:
+                signal.raise_signal(signal.SIGINT)
+            moves.append(Path(target).name)
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace_and_press_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        build(raw, out)
+    assert moves == [
+        "articles.parquet",
+        "dumps.parquet",
+        "quarantine.parquet",
+        "report.json",
+        "report.md",
+        "state",
+    ]
+    assert _build_files(out) == _build_files(tmp_path / "expected")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_stops_a_parallel_build_and_leaves_the_earlier_build(tmp_path):
     """A terminal's Ctrl-C signals every process of the build. It used to hang the build: the
     workers died with their chunks, and the parent waited for those chunks for ever."""
     raw = tmp_path / "raw"
     load_benchmark_module("dumpgen.py").generate(raw, 4000, seed=5)
     out = tmp_path / "out"
+    build(shipped_raw_dir(), out)
+    earlier = _build_files(out)
     talks = Path(sys.executable).with_name("talks")
     command = [str(talks), "build", "--raw", str(raw), "--out", str(out), "--workers", "2"]
     build_process = subprocess.Popen(
@@ -499,9 +561,12 @@ def test_ctrl_c_stops_a_parallel_build_and_leaves_no_work_folder(tmp_path):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(build_process.pid, signal.SIGKILL)
     assert build_process.returncode == 130
-    assert "interrupted: the build did not finish" in printed.decode()
+    assert f"interrupted: the build was stopped; {out}/ holds the earlier build" in " ".join(
+        printed.decode().split()
+    )
     assert "Traceback" not in printed.decode()  # the workers leave Ctrl-C to the parent
     assert not list(out.glob(".build-*"))
+    assert _build_files(out) == earlier
 
 
 def test_a_raw_folder_whose_path_is_not_utf8_builds_and_an_out_folder_is_refused(tmp_path):

@@ -14,6 +14,7 @@ import pytest
 import ray  # the test extra installs istanbul-talks[distributed]
 from istanbul_talks.dataset.build import build, read_table
 from istanbul_talks.dataset.cli import app
+from istanbul_talks.dataset.distributed import build_on_ray
 from istanbul_talks.dataset.read import shipped_raw_dir
 from ray import cluster_utils
 from typer.testing import CliRunner
@@ -120,3 +121,27 @@ def test_an_unreachable_cluster_is_a_clear_error_not_a_hang(corpus, tmp_path):
     assert done.returncode == 2
     assert "cannot reach the Ray cluster at '127.0.0.1:1'" in " ".join(done.stderr.split())
     assert not (tmp_path / "out" / "articles").exists()
+
+
+def test_a_build_replaces_the_other_engines_build_in_the_same_folder(cluster, tmp_path):
+    """The engines write the big tables differently (one file, or a folder of parts). A Ray
+    build over a local one used to leave the local articles.parquet, which `read_table` reads
+    first, and the local state, which an incremental build would trust."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    seeds = sorted(shipped_raw_dir().glob("*.txt"))
+    shutil.copy(seeds[0], raw / seeds[0].name)
+    out = tmp_path / "out"
+    build(shipped_raw_dir(), out)
+    build_on_ray(raw, out, address=cluster.address)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "articles",
+        "dumps",
+        "quarantine.parquet",
+        "report.json",
+        "report.md",
+    ]
+    assert read_table(out, "articles")["dump_id"].unique().to_list() == [seeds[0].stem]
+    build(shipped_raw_dir(), out)
+    assert not (out / "articles").exists() and not (out / "dumps").exists()
+    assert read_table(out, "articles").height == 15
