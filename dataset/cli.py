@@ -145,9 +145,11 @@ def _publish_when_labeled(out: Path) -> None:
     try:
         from .publish import labels_for, publish
     except ImportError:
+        _warn_if_release_is_stale(out)
         return
     if not labels_for(out):
         console.print("no labels for these articles: `talks publish --labels DIR` makes a release")
+        _warn_if_release_is_stale(out)
         return
     try:
         release = publish(out, out / "release")
@@ -155,8 +157,20 @@ def _publish_when_labeled(out: Path) -> None:
         console.print(
             f"release skipped: {exc.name} missing (pip install 'istanbul-talks[publish]')"
         )
+        _warn_if_release_is_stale(out)
         return
     console.print(f"labeled release -> {release.out_dir}/ (load_dataset('{release.out_dir}'))")
+
+
+def _warn_if_release_is_stale(out: Path) -> None:
+    """A release left in --out by an earlier build holds that build's articles, which
+    load_dataset would read as if they were this one's."""
+    if (out / "release").exists():
+        console.print(
+            f"[yellow]warning:[/yellow] {out}/release/ is the release of an earlier build, not "
+            "of this one: `talks publish --labels DIR` makes this build's",
+            highlight=False,
+        )
 
 
 @app.command("publish")

@@ -294,6 +294,14 @@ def test_cli_build_and_exit_codes(tmp_path):
     ok = runner.invoke(app, ["build", "--out", str(tmp_path / "out"), "--no-progress"])
     assert ok.exit_code == 0, ok.output
     assert "15 articles" in ok.output
+    assert (tmp_path / "out" / "release" / "README.md").exists()
+    other = runner.invoke(
+        app, ["build", "--raw", str(_seeds(tmp_path / "two", 2)), "--out", str(tmp_path / "out")]
+    )
+    assert other.exit_code == 0, other.output
+    assert "release/ is the release of an earlier build, not of this one" in " ".join(
+        other.output.split()
+    )
     missing = runner.invoke(
         app, ["build", "--raw", str(tmp_path / "nope"), "--out", str(tmp_path / "o2")]
     )
