@@ -591,12 +591,23 @@ def move_into_place(work: Path, out_dir: Path) -> None:
     with _interrupts_held():
         for name in BUILD_NAMES:
             new, old = work / name, out_dir / name
-            if old.is_dir() and not old.is_symlink():
+            if old.is_dir() and not old.is_symlink() and written_by_a_build(old):
                 shutil.rmtree(old)
             if new.exists():
                 os.replace(new, old)
-            else:
+            elif not old.is_dir():  # a folder of the user's with a build's name stays
                 old.unlink(missing_ok=True)
+
+
+def written_by_a_build(folder: Path) -> bool:
+    """Whether a folder in --out with a build's name holds only what a build writes there
+    (parquet parts; state files), so replacing it loses nothing of the user's: `--out data`
+    with the raw pages in `data/dumps/` must not lose them."""
+    made = {STATE_FILE, SIGNATURES} if folder.name == STATE_DIR else None
+    return all(
+        entry.is_file() and (entry.name in made if made else entry.suffix == ".parquet")
+        for entry in folder.iterdir()
+    )
 
 
 @contextlib.contextmanager

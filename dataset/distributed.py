@@ -40,6 +40,7 @@ from .build import (
     split_chunk,
     work_folder,
     write_outputs,
+    written_by_a_build,
 )
 from .dedupe import (
     Clusters,
@@ -204,6 +205,13 @@ def build_on_ray(
     progress: bool = False,
 ) -> BuildResult:
     """The build of `build.build`, run on Ray Data (see the module docstring)."""
+    out_dir = Path(out_dir)
+    for name in ("articles", "dumps"):
+        if (out_dir / name).is_dir() and not written_by_a_build(out_dir / name):
+            raise ValueError(
+                f"--out {out_dir}: {name}/ holds files that are not a build's table parts, and "
+                f"the Ray engine writes its {name} table there; choose another --out"
+            )
     connect(address)
     import ray
 
@@ -214,7 +222,6 @@ def build_on_ray(
     config = config or DedupeConfig()
     settings = asdict(config)
     inputs = plan_inputs(raw_dir, manifest)
-    out_dir = Path(out_dir)
     work = work_folder(out_dir)
     try:
         split = _split(inputs, settings).materialize()

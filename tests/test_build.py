@@ -490,7 +490,7 @@ def _build_files(out: Path) -> dict[str, bytes]:
 
 
 def _seeds(raw: Path, count: int) -> Path:
-    raw.mkdir()
+    raw.mkdir(parents=True)
     for seed in sorted(shipped_raw_dir().glob("*.txt"))[:count]:
         (raw / seed.name).write_bytes(seed.read_bytes())
     return raw
@@ -512,6 +512,22 @@ def test_a_build_that_fails_at_the_end_leaves_the_earlier_build_whole(tmp_path, 
         build(_seeds(tmp_path / "raw", 2), out)
     assert _build_files(out) == earlier
     assert sorted(p.name for p in out.iterdir()) == sorted({o.split("/")[0] for o in OUTPUTS})
+
+
+def test_a_build_keeps_a_folder_of_the_users_named_like_an_output(tmp_path):
+    """`--out data` with the pages in data/dumps/: the folder a Ray build writes its dumps
+    table in has that name, and a build replaces the other engine's outputs. Only folders
+    holding nothing but what a build writes are replaced."""
+    data = tmp_path / "data"
+    raw = _seeds(data / "dumps", 2)
+    pages = sorted(p.name for p in raw.iterdir())
+    (data / "articles").mkdir()
+    (data / "articles" / "part-0.parquet").write_bytes(b"a Ray build's part")
+    for _ in range(2):
+        result = build(raw, data)
+        assert result.summary["totals"]["articles_kept"] == 8
+        assert sorted(p.name for p in raw.iterdir()) == pages
+    assert not (data / "articles").exists()  # the earlier (Ray) build's parts are replaced
 
 
 def test_ctrl_c_while_the_outputs_are_moved_waits_until_all_are_in_place(tmp_path, monkeypatch):

@@ -109,6 +109,22 @@ def test_incremental_is_refused_on_ray(corpus, tmp_path):
     assert "--incremental runs on the local engine only" in result.output
 
 
+def test_a_ray_build_refuses_an_out_folder_whose_dumps_folder_is_the_users(tmp_path):
+    """It would have to replace data/dumps/ by its table's parts: it used to delete the
+    folder, raw pages and all."""
+    pages = tmp_path / "data" / "dumps"
+    pages.mkdir(parents=True)
+    (pages / "page.txt").write_text("a raw page")
+    result = CliRunner().invoke(
+        app, ["build", "--engine", "ray", "--raw", str(pages), "--out", str(pages.parent)]
+    )
+    assert result.exit_code == 2
+    assert "dumps/ holds files that are not a build's table parts" in " ".join(
+        result.output.split()
+    )
+    assert (pages / "page.txt").read_text() == "a raw page"
+
+
 def test_an_unreachable_cluster_is_a_clear_error_not_a_hang(corpus, tmp_path):
     talks = os.path.join(os.path.dirname(sys.executable), "talks")
     address = ["--engine", "ray", "--address", "127.0.0.1:1"]
