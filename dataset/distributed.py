@@ -126,7 +126,7 @@ def _band_rows(batch: pa.Table, config: dict, duplicates) -> pa.Table:
     keep = ~np.isin(keys, _resolve(duplicates))
     keys = keys[keep]
     blobs = batch["signature"].filter(pa.array(keep)).to_pylist()
-    sigs = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(keys), -1)
+    sigs = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(keys), config_.num_perm)
     bands = band_keys(sigs, config_)
     n_bands = bands.shape[1]
     return pa.table(
@@ -303,24 +303,26 @@ def _clusters(articles, config: DedupeConfig, settings: dict) -> tuple[pl.DataFr
         )
     )
     keys = facts["key"].to_numpy()
-    exact = _pairs(
-        articles.select_columns(["key", "content_sha256"])
-        .groupby("content_sha256")
-        .map_groups(_exact_pairs, batch_format="pyarrow")
-    )
-    duplicates = ray.put(np.unique(exact[:, 1]))
     lsh_bands(config.threshold, config.num_perm)  # fail early on bad settings, on the driver
-    near = _pairs(
-        articles.select_columns(["key", "signature"])
-        .map_batches(
-            _band_rows,
-            batch_format="pyarrow",
-            fn_kwargs={"config": settings, "duplicates": duplicates},
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    if len(keys):  # Ray's group-by cannot find the column it groups by in no rows at all
+        exact = _pairs(
+            articles.select_columns(["key", "content_sha256"])
+            .groupby("content_sha256")
+            .map_groups(_exact_pairs, batch_format="pyarrow")
         )
-        .groupby("band_key")
-        .map_groups(_verified_pairs, batch_format="pyarrow", fn_kwargs={"config": settings})
-    )
-    pairs = unique_pairs(np.searchsorted(keys, np.concatenate([exact, near])))
+        duplicates = ray.put(np.unique(exact[:, 1]))
+        near = _pairs(
+            articles.select_columns(["key", "signature"])
+            .map_batches(
+                _band_rows,
+                batch_format="pyarrow",
+                fn_kwargs={"config": settings, "duplicates": duplicates},
+            )
+            .groupby("band_key")
+            .map_groups(_verified_pairs, batch_format="pyarrow", fn_kwargs={"config": settings})
+        )
+        pairs = unique_pairs(np.searchsorted(keys, np.concatenate([exact, near])))
     roots = components(len(keys), pairs)
     facts = facts.drop("key")
     rows = clustered_rows(roots)

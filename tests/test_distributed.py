@@ -8,13 +8,17 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import asdict
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 import pytest
 import ray  # the test extra installs istanbul-talks[distributed]
 from istanbul_talks.dataset.build import build, read_table
 from istanbul_talks.dataset.cli import app
-from istanbul_talks.dataset.distributed import build_on_ray
+from istanbul_talks.dataset.dedupe import DedupeConfig
+from istanbul_talks.dataset.distributed import _band_rows, build_on_ray
 from istanbul_talks.dataset.read import shipped_raw_dir
 from ray import cluster_utils
 from typer.testing import CliRunner
@@ -161,3 +165,27 @@ def test_a_build_replaces_the_other_engines_build_in_the_same_folder(cluster, tm
     build(shipped_raw_dir(), out)
     assert not (out / "articles").exists() and not (out / "dumps").exists()
     assert read_table(out, "articles").height == 15
+
+
+def test_a_ray_build_of_pages_without_articles_fails_like_a_local_one(cluster, tmp_path):
+    """It used to crash in the near-duplicate shuffle (no band_key column in no rows)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "page.txt").write_text("Home | News | Contact\n")
+    address = ["--engine", "ray", "--address", cluster.address, "--no-progress"]
+    result = CliRunner().invoke(
+        app, ["build", *address, "--raw", str(raw), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1, result.output
+    assert "0 articles" in result.output and "no article could be built" in result.output
+
+
+def test_band_rows_of_a_batch_of_exact_duplicates_only():
+    """Every article of the batch is an exact duplicate of an earlier one: no band rows. The
+    signatures used to be reshaped to (0, -1), which numpy refuses."""
+    signature = np.arange(DedupeConfig().num_perm, dtype=np.uint32).tobytes()
+    batch = pa.table({"key": np.array([5, 9]), "signature": pa.array([signature] * 2)})
+    rows = _band_rows(batch, asdict(DedupeConfig()), np.array([5, 9]))
+    assert rows.num_rows == 0 and rows.column_names == ["band_key", "key", "signature"]
+    kept = _band_rows(batch, asdict(DedupeConfig()), np.array([9]))
+    assert kept["key"].to_pylist() == [5] * (kept.num_rows) and kept.num_rows > 0
