@@ -75,6 +75,12 @@ def load_previous(out_dir: Path, config: DedupeConfig) -> PreviousBuild | None:
     """The build already in out_dir, or None when there is none (the first build)."""
     articles = out_dir / "articles.parquet"
     if not articles.exists():
+        if (out_dir / "report.json").exists():  # a build is there, but not one to add to
+            raise StateError(
+                f"{out_dir} holds a build without articles.parquet (a Ray build, which writes "
+                "its tables as folders of parts, or one partly deleted); build it again "
+                "without --incremental"
+            )
         return None
     state = out_dir / STATE_DIR / STATE_FILE
     if not state.exists() or not (out_dir / "report.json").exists():

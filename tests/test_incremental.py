@@ -140,6 +140,9 @@ def test_an_incremental_build_needs_the_same_settings_and_its_state(tmp_path):
     shutil.rmtree(tmp_path / "out" / "state")
     with pytest.raises(StateError, match="build it again without --incremental"):
         build(raw, tmp_path / "out", incremental=True)
+    (tmp_path / "out" / "articles.parquet").unlink()  # as a Ray build leaves the folder
+    with pytest.raises(StateError, match="holds a build without articles.parquet"):
+        build(raw, tmp_path / "out", incremental=True)
 
 
 def test_an_earlier_report_not_laid_out_as_the_build_wrote_it_is_a_clear_error(tmp_path):
