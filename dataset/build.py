@@ -628,17 +628,23 @@ def _interrupts_held() -> Iterator[None]:
 
 
 def plan_inputs(
-    raw_dir: Path | None, manifest: Path | None, previous: PreviousBuild | None = None
+    raw_dir: Path | None,
+    manifest: Path | None,
+    previous: PreviousBuild | None = None,
+    out_dir: Path | None = None,
 ) -> Inputs:
-    """Find the dumps under raw_dir (default: the shipped ones), read the manifest, leave out
-    what an earlier build already accounted for, and put the rest in corpus order."""
+    """Find the dumps under raw_dir (default: the shipped ones) but not in out_dir, read the
+    manifest, leave out what an earlier build already accounted for, and put the rest in
+    corpus order."""
     raw_dir = Path(raw_dir) if raw_dir else shipped_raw_dir()
+    warnings = _outputs_among_inputs(raw_dir, out_dir) if out_dir else []
     # Corpus order: by dump id, so article ids and cluster ids do not depend on folder layout
     # (an incremental build's new dumps come after the earlier ones).
-    dumps, skipped = discover(raw_dir)
-    rows, warnings = pl.DataFrame(schema=MANIFEST), []
+    dumps, skipped = discover(raw_dir, out_dir)
+    rows = pl.DataFrame(schema=MANIFEST)
     if manifest is not None:
-        rows, warnings = read_manifest(Path(manifest))
+        rows, manifest_warnings = read_manifest(Path(manifest))
+        warnings += manifest_warnings
     earlier = previous.files() if previous else pl.DataFrame(schema=DUMP_FILES)
     if previous:
         warnings += _changed_since(previous, raw_dir, dumps)
@@ -648,6 +654,21 @@ def plan_inputs(
     dumps, clashes = _unique_dump_ids(dumps, earlier)
     entries = manifest_entries(dumps["path"], rows)
     return Inputs(raw_dir, manifest, dumps, entries, skipped, clashes, warnings)
+
+
+def _outputs_among_inputs(raw_dir: Path, out_dir: Path) -> list[str]:
+    """A warning when the output folder lies in the raw folder (`cd crawl && talks build --raw
+    .`), whose files a build then passes over: read as input, a build's outputs would make the
+    next build differ from it. The raw folder itself cannot be the output folder."""
+    raw, out = raw_dir.resolve(), out_dir.resolve()
+    if out == raw:
+        raise ValueError(
+            f"--out {shown_path(out_dir)} is the raw folder itself: the next build would read "
+            "the outputs as dumps; choose a folder beside it, or one inside it"
+        )
+    if not out.is_relative_to(raw):
+        return []
+    return [f"--out {shown_path(out_dir)} lies in the raw folder; its files are not read as dumps"]
 
 
 def _unused_manifest_entries(manifest: pl.DataFrame, used: pl.Series) -> list[str]:
@@ -725,7 +746,7 @@ def build(
     config = config or DedupeConfig()
     workers = workers or min(2, os.cpu_count() or 1)
     previous = load_previous(out_dir, config) if incremental else None
-    inputs = plan_inputs(raw_dir, manifest, previous)
+    inputs = plan_inputs(raw_dir, manifest, previous, out_dir)
     work = work_folder(out_dir)
     try:
         corpus = _Corpus(work, config, previous)

@@ -221,7 +221,7 @@ def build_on_ray(
         logging.getLogger("ray.data").setLevel(logging.WARNING)
     config = config or DedupeConfig()
     settings = asdict(config)
-    inputs = plan_inputs(raw_dir, manifest)
+    inputs = plan_inputs(raw_dir, manifest, out_dir=out_dir)
     work = work_folder(out_dir)
     try:
         split = _split(inputs, settings).materialize()

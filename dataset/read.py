@@ -125,16 +125,18 @@ UNREAD_FILES = DUMP_FILES | {"reason": pl.Categorical}
 DISCOVER_BATCH = 8192  # file names turned into columns at a time
 
 
-def discover(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+def discover(raw_dir: Path, leave_out: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every supported dump under raw_dir (DUMP_FILES, in corpus order: by dump id, then path),
     and every other file (UNREAD_FILES, as paths sort), which is reported, not read. Names go
     into columns a batch at a time, so a corpus of hundreds of thousands of files (or of dumps
-    with a sidecar file each) costs the build a few dozen bytes a file, not Python objects."""
+    with a sidecar file each) costs the build a few dozen bytes a file, not Python objects.
+    `leave_out` is a folder that is not input (the build's own output folder, when it lies in
+    raw_dir): it is passed over without a word."""
     if not raw_dir.exists():
         raise FileNotFoundError(f"raw dump folder {raw_dir} does not exist")
     if not raw_dir.is_dir():
         raise NotADirectoryError(f"--raw {raw_dir} is not a folder")
-    files = _files(str(raw_dir))
+    files = _files(str(raw_dir), leave_out)
     found, others = [pl.DataFrame(schema=DUMP_FILES)], [pl.DataFrame(schema=UNREAD_FILES)]
     while batch := list(itertools.islice(files, DISCOVER_BATCH)):
         dumps, skipped, reasons = [], [], []
@@ -192,7 +194,7 @@ def is_utf8(name: str) -> bool:
     return True
 
 
-def _files(root: str) -> Iterator[tuple[str, str | None]]:
+def _files(root: str, leave_out: Path | None = None) -> Iterator[tuple[str, str | None]]:
     """Relative paths ('/'-separated) of the entries under root, each with the reason it cannot
     be read (None for a file). Links to folders are followed and each folder is read once: a
     second way to one (two links, a loop) is named, not followed. Folders go in name order, so
@@ -200,6 +202,10 @@ def _files(root: str) -> Iterator[tuple[str, str | None]]:
     since a corpus may hold hundreds of thousands of files."""
     top = os.stat(root)
     read_as = {(top.st_dev, top.st_ino): ""}  # each folder's path, "" for root
+    passed_over = set()
+    if leave_out is not None and leave_out.is_dir():
+        info = leave_out.stat()
+        passed_over.add((info.st_dev, info.st_ino))
     folders = [(root, "")]
     while folders:
         path, prefix = folders.pop()
@@ -226,6 +232,8 @@ def _files(root: str) -> Iterator[tuple[str, str | None]]:
         later = []
         for entry in sorted(subfolders, key=lambda entry: entry.name):
             info, rel = entry.stat(), prefix + entry.name
+            if (info.st_dev, info.st_ino) in passed_over:
+                continue
             first = read_as.setdefault((info.st_dev, info.st_ino), rel)
             if first == rel:
                 later.append((entry.path, f"{rel}/"))

@@ -530,6 +530,26 @@ def test_a_build_keeps_a_folder_of_the_users_named_like_an_output(tmp_path):
     assert not (data / "articles").exists()  # the earlier (Ray) build's parts are replaced
 
 
+def test_an_out_folder_inside_the_raw_folder_is_not_read_as_input(tmp_path):
+    """`cd crawl && talks build --raw .`: the second build used to read the first one's
+    outputs as 14 skipped files, with 14 quarantine rows, so two builds of the same pages
+    differed."""
+    raw = _seeds(tmp_path / "crawl", 2)
+    out = raw / "out"
+    out.mkdir()
+    (raw / "outputs").symlink_to("out")  # another way to the same folder is passed over too
+    first = build(raw, out)
+    earlier = _build_files(out)
+    second = build(raw, out)
+    assert second.summary["totals"]["files"] == 2 == first.summary["totals"]["files"]
+    assert second.summary["warnings"] == [
+        f"--out {out} lies in the raw folder; its files are not read as dumps"
+    ]
+    assert _build_files(out) == earlier
+    with pytest.raises(ValueError, match="is the raw folder itself"):
+        build(raw, raw)
+
+
 def test_ctrl_c_while_the_outputs_are_moved_waits_until_all_are_in_place(tmp_path, monkeypatch):
     """Pressed as the first output is moved, Ctrl-C used to stop the build there: --out held
     one table of the new build and the rest of the earlier one."""

@@ -141,7 +141,7 @@ def test_an_incremental_build_needs_the_same_settings_and_its_state(tmp_path):
     with pytest.raises(StateError, match="build it again without --incremental"):
         build(raw, tmp_path / "out", incremental=True)
     (tmp_path / "out" / "articles.parquet").unlink()  # as a Ray build leaves the folder
-    with pytest.raises(StateError, match="holds a build without articles.parquet"):
+    with pytest.raises(StateError, match=r"holds a build without articles\.parquet"):
         build(raw, tmp_path / "out", incremental=True)
 
 
