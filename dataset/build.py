@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import json
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -108,6 +110,10 @@ CHUNKS_PER_WORKER = 8
 ROW_GROUP_ROWS = {"dumps": 1024, "articles": 4096}  # fixed, so output bytes never depend on chunks
 PARALLEL_FROM = 64  # smaller builds run in-process: starting workers costs more than it saves
 # How often the parent, waiting for a worker's chunk, looks up to see whether Ctrl-C was pressed.
+WORK_PREFIX = ".build-"  # work folders in --out, one per running build
+# A work folder no build holds, untouched this long, is a killed build's (the wait covers the
+# moment between a build making its folder and taking hold of it).
+ABANDONED_AFTER_SECONDS = 60
 INTERRUPT_CHECK_SECONDS = 0.2
 CLUSTER_COLUMNS = ("near_dup_cluster", "is_canonical")  # what deduplication adds to articles
 OUTPUTS = (
@@ -573,22 +579,60 @@ class Inputs:
                 yield DumpAccount(dump_id, rel, status=f"{status}: {reason}", n_bytes=n_bytes)
 
 
-def work_folder(out_dir: Path) -> Path:
+@contextlib.contextmanager
+def work_folder(out_dir: Path) -> Iterator[Path]:
     """A fresh folder inside out_dir (made if need be) for the outputs before they are moved
-    into place; a clear error when out_dir is a file."""
+    into place, held (flock) while the build runs and removed after it; a clear error when
+    out_dir is a file. Work folders that builds killed on the way left (no build holds them)
+    are removed first: each can hold gigabytes of parts, out of sight."""
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"--out {out_dir} is a file, not a folder")
     if not is_utf8(str(out_dir)):  # parquet writers take UTF-8 paths only
         raise ValueError(f"--out {shown_path(out_dir)}: the path is not UTF-8; choose another")
     out_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    _remove_abandoned_work_folders(out_dir)
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out_dir))
+    try:
+        with _folder_held(work, wait=False):
+            yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _remove_abandoned_work_folders(out_dir: Path) -> None:
+    for folder in out_dir.glob(f"{WORK_PREFIX}*"):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        if time.time() - folder.stat().st_mtime < ABANDONED_AFTER_SECONDS:
+            continue
+        with _folder_held(folder, wait=False) as held:
+            if held:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _folder_held(folder: Path, wait: bool) -> Iterator[bool]:
+    """An exclusive flock on a folder for the block; yields whether it was had: not when
+    another process holds it and `wait` is False, nor on a file system without such locks
+    (then nothing is removed, and concurrent builds are not kept apart)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError:
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(handle)
 
 
 def move_into_place(work: Path, out_dir: Path) -> None:
     """Replace the build in out_dir by the finished one in work, every BUILD_NAMES entry, with
     Ctrl-C held back until all are in place. A build that fails or is stopped before this
-    leaves the earlier build whole; out_dir never holds parts of two."""
-    with _interrupts_held():
+    leaves the earlier build whole; out_dir never holds parts of two, even when two builds into
+    it finish at once (out_dir is held while they move)."""
+    with _folder_held(out_dir, wait=True), _interrupts_held():
         for name in BUILD_NAMES:
             new, old = work / name, out_dir / name
             if old.is_dir() and not old.is_symlink() and written_by_a_build(old):
@@ -747,8 +791,7 @@ def build(
     workers = workers or min(2, os.cpu_count() or 1)
     previous = load_previous(out_dir, config) if incremental else None
     inputs = plan_inputs(raw_dir, manifest, previous, out_dir)
-    work = work_folder(out_dir)
-    try:
+    with work_folder(out_dir) as work:
         corpus = _Corpus(work, config, previous)
         corpus.quarantine.append(inputs.unread_rows())
         for unread in inputs.unread_accounts():
@@ -770,8 +813,6 @@ def build(
         )
         write_state(work, corpus.signature_path, config, clusters.n_articles)
         move_into_place(work, out_dir)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     summary["problem_files"] = corpus.ledger.problems
     return BuildResult(out_dir, summary)
 

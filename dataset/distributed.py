@@ -23,7 +23,6 @@ import io
 import json
 import logging
 import os
-import shutil
 import socket
 from dataclasses import asdict
 from pathlib import Path
@@ -222,8 +221,7 @@ def build_on_ray(
     config = config or DedupeConfig()
     settings = asdict(config)
     inputs = plan_inputs(raw_dir, manifest, out_dir=out_dir)
-    work = work_folder(out_dir)
-    try:
+    with work_folder(out_dir) as work:
         split = _split(inputs, settings).materialize()
         ledger = DumpLedger(work / "dumps.jsonl")
         quarantine = [inputs.unread_rows()]
@@ -259,8 +257,6 @@ def build_on_ray(
             dataset.write_parquet(str(work / name))
         summary = write_outputs(work, ledger, quarantine, clusters, inputs, config)
         move_into_place(work, out_dir)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     summary["problem_files"] = ledger.problems
     return BuildResult(out_dir, summary)
 

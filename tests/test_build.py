@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -548,6 +550,51 @@ def test_an_out_folder_inside_the_raw_folder_is_not_read_as_input(tmp_path):
     assert _build_files(out) == earlier
     with pytest.raises(ValueError, match="is the raw folder itself"):
         build(raw, raw)
+
+
+def test_work_folders_of_killed_builds_are_removed_and_running_ones_kept(tmp_path):
+    """A build killed on the way (SIGKILL, out of memory, power) leaves its hidden work folder,
+    parts and all; they used to stay for ever. One that a build holds, or made a moment ago,
+    is a running build's."""
+    out = tmp_path / "out"
+    folders = {name: out / f".build-{name}" for name in ("killed", "running", "just_made")}
+    for folder in folders.values():
+        (folder / "parts").mkdir(parents=True)
+        (folder / "parts" / "articles-000000.parquet").write_bytes(b"x" * 1000)
+    an_hour_ago = time.time() - 3600
+    for name in ("killed", "running"):
+        os.utime(folders[name], (an_hour_ago, an_hour_ago))
+    running = os.open(folders["running"], os.O_RDONLY)
+    try:
+        fcntl.flock(running, fcntl.LOCK_EX)
+        build(_seeds(tmp_path / "raw", 1), out)
+    finally:
+        os.close(running)
+    assert sorted(p.name for p in out.glob(".build-*")) == [".build-just_made", ".build-running"]
+
+
+def test_a_build_waits_to_move_its_outputs_while_another_moves_its_own(tmp_path):
+    """Two builds into one --out that finish together would interleave their moves, leaving
+    tables of both: each holds --out while it moves."""
+    out = tmp_path / "out"
+    out.mkdir()
+    raw = _seeds(tmp_path / "raw", 1)
+    other = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX)  # another build, moving its outputs
+        waiting = threading.Thread(target=build, args=(raw, out))
+        waiting.start()
+        deadline = time.monotonic() + 30
+        while not any((path / "report.json").exists() for path in out.glob(".build-*")):
+            assert waiting.is_alive() and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert waiting.is_alive() and not (out / "report.json").exists()
+    finally:
+        os.close(other)
+    waiting.join(timeout=30)
+    assert json.loads((out / "report.json").read_text())["totals"]["articles_kept"] == 4
+    assert not list(out.glob(".build-*"))
 
 
 def test_ctrl_c_while_the_outputs_are_moved_waits_until_all_are_in_place(tmp_path, monkeypatch):
