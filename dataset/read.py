@@ -609,39 +609,61 @@ def render_markup(text: str) -> str:
     running text (an element holding words of its own) they are spaces, so paragraphs wrapped at
     80 columns stay one line; between the items of a menu or a byline (an element holding only
     other elements) they separate lines, as its stylesheet most likely does; in <pre> they stay.
+    A page the parser cannot read whole (a tag with thousands of attributes, nesting past 2,048
+    levels) is a ReadError, not the part of it that was read.
     """
-    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+    _check_attribute_counts(text)
+    # huge_tree: without it libxml2 stops at 256 levels of nesting, or at a text or attribute
+    # over 10 MB, and drops the rest of the page without a word; pages with unclosed <div> or
+    # <font> tags nest that deep, and pages saved whole hold images as long data: URIs.
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     root = lxml_html.document_fromstring(_XML_DECLARATION.sub("", text), parser=parser)
-    out: list[str] = []
-
-    def walk(node: etree._Element, outer: Whitespace) -> None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        tag = tag.lower().split("}")[-1]
-        hidden = (
-            tag in INVISIBLE
-            or node.get("hidden") is not None
-            or _HIDDEN_STYLE.search(node.get("style") or "") is not None
-        )
-        if not hidden:
-            block = tag in BLOCK
-            own = _whitespace_of(node, tag, outer)
-            if block:
-                out.append("\n")
-            if node.text and tag:
-                out.append(_shown(node.text, own))
-            for child in node:
-                walk(child, own)
-            if block:
-                out.append("\n")
-        if node.tail:
-            out.append(_shown(node.tail, outer))
-
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT":  # what it still cannot hold: say so
+            raise ReadError(
+                f"HTML cut short at line {error.line:,}, column {error.column:,}: "
+                f"{error.message.split(',')[0]} (unclosed tags?); the parser drops what follows"
+            )
     body = root.find("body")
-    walk(body if body is not None else root, "layout")
-    shown = "".join(out).translate(_NOT_SHOWN)
+    shown = "".join(_visible_pieces(body if body is not None else root)).translate(_NOT_SHOWN)
     lines = (" ".join(line.split()) for line in shown.split("\n"))
     text = "\n".join(line for line in lines if line)
     return text + "\n" if text else ""
+
+
+def _visible_pieces(top: etree._Element) -> list[str]:
+    """The text of the elements under `top` that a reader sees, in document order, with a line
+    break around each block element. A loop, not recursion: trees nest up to 2,048 deep."""
+    pieces: list[str] = []
+    add = pieces.append
+    stack: list[tuple[etree._Element, Whitespace, bool | None]] = [(top, "layout", None)]
+    while stack:
+        node, outer, leaving_block = stack.pop()
+        if leaving_block is None:  # entering it
+            tag = node.tag.lower().split("}")[-1] if isinstance(node.tag, str) else ""
+            if (
+                tag in INVISIBLE
+                or node.get("hidden") is not None
+                or _HIDDEN_STYLE.search(node.get("style") or "") is not None
+            ):
+                if node.tail:
+                    add(_shown(node.tail, outer))
+                continue
+            block = tag in BLOCK
+            own = _whitespace_of(node, tag, outer)
+            if block:
+                add("\n")
+            if node.text and tag:
+                add(_shown(node.text, own))
+            stack.append((node, outer, block))
+            if len(node):
+                stack.extend([(child, own, None) for child in reversed(node)])
+            continue
+        if leaving_block:  # its children are done
+            add("\n")
+        if node.tail:
+            add(_shown(node.tail, outer))
+    return pieces
 
 
 def html_metadata(markup: str) -> dict[str, str | None]:
@@ -710,6 +732,42 @@ def _is_markup(text: str) -> bool:
     page's visible text?"""
     opens_as_html = _MARKUP_START.match(text.lstrip("\ufeff")) is not None
     return opens_as_html and _HEAD_OR_BODY.search(text, 0, 65536) is not None
+
+
+# No page's tag holds this many attributes; the parsers' time grows with the square of them
+# (200,000 on one tag: hours), so one such page would stall a whole build.
+MAX_TAG_ATTRIBUTES = 1000
+_LONG_TAG = 2 * MAX_TAG_ATTRIBUTES  # the fewest characters that many attributes take ("a ")
+# A tag, or the start of what libxml2 reads as raw text, where "<" opens no tag: a comment,
+# or the body of a <script> or <style> (code there, "i<n; … =>", is no tag).
+_TAG_OR_RAW_TEXT = re.compile(rf"<!--|<(script|style)\b[^<>]*>?|<[a-z][^<>]{{{_LONG_TAG},}}>", re.I)
+_RAW_TEXT_END = {"script": re.compile(r"</script", re.I), "style": re.compile(r"</style", re.I)}
+_ATTRIBUTE = re.compile(r"""[^\s"'=<>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]*))?""")
+
+
+def _check_attribute_counts(markup: str) -> None:
+    """Refuse a page with a tag holding over MAX_TAG_ATTRIBUTES attributes before any parser
+    sees it. One pass over the markup, passing over comments, scripts and styles."""
+    at = 0
+    while (found := _TAG_OR_RAW_TEXT.search(markup, at)) is not None:
+        token = found.group()
+        if token == "<!--":
+            end = markup.find("-->", found.end())
+            at = len(markup) if end < 0 else end + 3
+            continue
+        if len(token) > _LONG_TAG:
+            count = sum(1 for _ in _ATTRIBUTE.finditer(token, 1)) - 1  # less the tag's name
+            if count > MAX_TAG_ATTRIBUTES:
+                line = markup.count("\n", 0, found.start()) + 1
+                column = found.start() - markup.rfind("\n", 0, found.start())
+                raise ReadError(
+                    f"HTML tag at line {line:,}, column {column:,} holds {count:,} attributes, "
+                    f"over MAX_TAG_ATTRIBUTES ({MAX_TAG_ATTRIBUTES:,}): hours to parse"
+                )
+        at = found.end()
+        if found.group(1):
+            end_of_raw_text = _RAW_TEXT_END[found.group(1).lower()].search(markup, at)
+            at = len(markup) if end_of_raw_text is None else end_of_raw_text.end()
 
 
 def _html_dump(dump_id: str, rel: str, sha: str, data: bytes) -> RawFile:

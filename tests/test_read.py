@@ -284,6 +284,49 @@ y = 2</pre></body></html>"""
     )
 
 
+PARAGRAPHS = [f"Paragraph {n} of the story, as the reader sees it." for n in range(8)]
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        # an image saved into the page: an attribute over libxml2's default 10 MB limit
+        "<p>{0}</p><p>{1}</p><img src='data:image/png;base64," + "A" * 11_000_000 + "'>"
+        "<p>{2}</p><p>{3}</p><p>{4}</p><p>{5}</p><p>{6}</p><p>{7}</p>",
+        # a CMS that never closes its <font> and <div> tags: 600 levels, past the default 256
+        "".join(f"<div><font>{{{n % 8}}}" for n in range(600)),
+        # closed, but 2,000 levels deep: more than Python's recursion limit
+        "<div>" * 2000 + "{0}" + "</div>" * 2000 + "".join(f"<p>{{{n}}}</p>" for n in range(1, 8)),
+    ],
+    ids=["data-uri-image", "600-unclosed-tags", "2000-levels"],
+)
+def test_pages_the_parser_reads_only_in_part_by_default_are_rendered_whole(markup):
+    """Without huge_tree, libxml2 dropped the rest of such pages silently (3 of 8 paragraphs)."""
+    page = f"<html><body>{markup.format(*PARAGRAPHS)}</body></html>"
+    lines = render_html(page.encode()).splitlines()
+    assert lines == (PARAGRAPHS * 75 if "font" in markup else PARAGRAPHS)
+
+
+def test_a_page_nested_past_what_the_parser_holds_is_a_read_error_not_a_part_of_it(tmp_path):
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body><p>Kept?</p>" + "<div>" * 3000 + "<p>Dropped.</p></body></html>")
+    with pytest.raises(ReadError, match=r"HTML cut short at line 1, column [\d,]+: Excessive dep"):
+        read_dump(page, tmp_path)
+
+
+def test_a_tag_with_more_attributes_than_any_page_holds_is_refused_before_parsing(tmp_path):
+    """Parsing time grows with the square of a tag's attributes: 200,000 took hours."""
+    attributes = " ".join(f"data-a{n}='1'" for n in range(1001))
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><body>\n<p>Text.</p><div {attributes}>More.</div></body></html>")
+    with pytest.raises(ReadError, match=r"tag at line 2, column 13 holds 1,001 attributes, over"):
+        read_dump(page, tmp_path)
+    fewer = attributes.rsplit(" ", 1)[0]
+    in_code = f"<script>if (i<n) {{ {attributes} }}</script><!-- <b {attributes}> -->"
+    page.write_text(f"<html><body><p>Text.</p><div {fewer}>More.</div>{in_code}</body></html>")
+    assert read_dump(page, tmp_path).text == "Text.\nMore.\n"
+
+
 def test_gzipped_html_dump_is_read(tmp_path):
     page = b"<html><body><h1>Title of it all</h1><p>Body text here.</p></body></html>"
     path = tmp_path / "page.html.gz"
