@@ -183,6 +183,21 @@ def test_lines_opening_like_a_byline_without_a_name_are_not_bylines(line):
     assert meta is None or meta.byline is None
 
 
+@pytest.mark.parametrize("line", ["By " + "J" * 2000, "2025-06-02 " + "T" * 2000])
+def test_a_line_longer_than_any_metadata_line_is_none_and_costs_no_memory(line):
+    """A blob with no spaces is a few words long: once a byline of 2,000 letters, and the
+    regexes' working memory was 140 bytes a character (7 GB for a 50 MB line)."""
+    import tracemalloc
+
+    assert parse_meta(line) is None
+    blob = "a" * 1_000_000
+    tracemalloc.start()
+    assert parse_meta(blob) is None
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1_000_000
+
+
 @pytest.mark.parametrize(
     ("line", "published_raw", "expected"),
     [
