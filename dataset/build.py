@@ -230,18 +230,24 @@ def _bytes_on_disk(path: Path) -> int:
     return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
 
+def _unread(path: Path, rel: str, reason: str) -> _Outcome:
+    failure = ReadFailure(dump_id_of(path), rel, f"{rel}: {reason}")
+    return _Outcome(
+        DumpAccount(
+            failure.dump_id, rel, status=f"quarantined: {reason}", n_bytes=_bytes_on_disk(path)
+        ),
+        quarantine=[failure_row(failure)],
+    )
+
+
 def _process(rel: str, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome:
     path = raw_dir / rel
     try:
         raw = read_dump(path, raw_dir)
     except (ReadError, OSError) as exc:
-        failure = ReadFailure(dump_id_of(path), rel, f"{rel}: {exc}")
-        return _Outcome(
-            DumpAccount(
-                failure.dump_id, rel, status=f"quarantined: {exc}", n_bytes=_bytes_on_disk(path)
-            ),
-            quarantine=[failure_row(failure)],
-        )
+        return _unread(path, rel, str(exc))
+    except Exception as exc:  # a bug in a parser (lxml, trafilatura) must cost one dump too
+        return _unread(path, rel, f"reader failed ({type(exc).__name__}: {exc})")
     try:
         split = split_text(raw.text)
         dump = account(raw.dump_id, raw.path, raw.text, split.pieces)

@@ -671,7 +671,10 @@ def html_metadata(markup: str) -> dict[str, str | None]:
     decoded for its text, so that both read the page in one charset)."""
     import trafilatura
 
-    meta = trafilatura.extract_metadata(_XML_DECLARATION.sub("", markup))
+    try:
+        meta = trafilatura.extract_metadata(_XML_DECLARATION.sub("", markup))
+    except Exception:  # its bugs (htmldate's AssertionError on some tag soup) cost only
+        return {}  # these fill-ins: the page's text is read, and split, without them
     if meta is None:
         return {}
     return {

@@ -327,6 +327,15 @@ def test_a_tag_with_more_attributes_than_any_page_holds_is_refused_before_parsin
     assert read_dump(page, tmp_path).text == "Text.\nMore.\n"
 
 
+def test_a_page_trafilaturas_metadata_reader_fails_on_is_read_without_its_metadata(tmp_path):
+    """htmldate (inside trafilatura) raises AssertionError on this tag soup; the page's text
+    does not depend on it, so the page is read, and only the metadata fill-ins are left out."""
+    page = tmp_path / "soup.html"
+    page.write_text("<!><embed><meta><e><p>The talks resumed in Istanbul on Monday.</p>")
+    raw = read_dump(page, tmp_path)
+    assert (raw.text, raw.html_metadata) == ("The talks resumed in Istanbul on Monday.\n", {})
+
+
 def test_gzipped_html_dump_is_read(tmp_path):
     page = b"<html><body><h1>Title of it all</h1><p>Body text here.</p></body></html>"
     path = tmp_path / "page.html.gz"
