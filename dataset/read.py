@@ -874,7 +874,7 @@ def _manifest_rows(
     columns: dict[str, list] = {name: [] for name in MANIFEST}
     warnings = _RowWarnings(path)
     with path.open(encoding=encoding, errors=errors, newline="") as file:
-        rows = _csv_rows(path, file) if suffix == ".csv" else _jsonl_rows(path, file)
+        rows = _csv_rows(path, file) if suffix == ".csv" else _jsonl_rows(path, file, warnings)
         for line_no, row in rows:
             name = _listed_path(row.get("file") or "")
             if not name:
@@ -1050,7 +1050,14 @@ def entry_of(
     return ManifestEntry(url, crawled_at, site) if listed else None
 
 
-def _jsonl_rows(path: Path, lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
+# What JSON's "\ud800" escapes give when no second half follows: the writer (JavaScript's
+# JSON.stringify, for one) cut a string inside a character. No UTF-8 column can hold it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _jsonl_rows(
+    path: Path, lines: Iterable[str], warnings: _RowWarnings
+) -> Iterator[tuple[int, dict]]:
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -1064,4 +1071,14 @@ def _jsonl_rows(path: Path, lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
             raise ManifestError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
         if not isinstance(row, dict):
             raise ManifestError(f"{path}:{n}: expected a JSON object per line")
-        yield n, {k: (str(v) if v is not None else None) for k, v in row.items()}
+        values = {k: (str(v) if v is not None else None) for k, v in row.items()}
+        for name in MANIFEST:
+            if values.get(name) and _LONE_SURROGATE.search(values[name]):
+                values[name] = _LONE_SURROGATE.sub("\ufffd", values[name])
+                warnings.add(
+                    "with half a character",
+                    n,
+                    f"{name} holds half of a UTF-16 character (a \\ud800-\\udfff escape alone), "
+                    "read as U+FFFD",
+                )
+        yield n, values

@@ -707,3 +707,19 @@ def test_broken_jsonl_manifest_names_the_line(tmp_path):
     path.write_text('{"file": "a.txt"}\n{oops\n')
     with pytest.raises(ManifestError, match=r"m.jsonl:2: not valid JSON"):
         read_manifest(path)
+
+
+def test_half_a_character_in_a_jsonl_manifest_is_read_as_a_replacement_with_a_warning(tmp_path):
+    """JSON.stringify writes a string cut inside an emoji as "\\ud83d" alone; polars could not
+    take it (UnicodeEncodeError stopped the build)."""
+    path = tmp_path / "m.jsonl"
+    path.write_text(
+        '{"file": "a.txt", "url": "https://x.org/a", "site": "Haber \\ud83d"}\n{"file": "b.txt"}\n'
+    )
+    table, warnings = read_manifest(path)
+    assert _entry(table, "a.txt")["site"] == "Haber \ufffd"
+    assert table["file"].to_list() == ["a.txt", "b.txt"]
+    assert warnings == [
+        f"{path}:1: site holds half of a UTF-16 character (a \\ud800-\\udfff "
+        "escape alone), read as U+FFFD"
+    ]
