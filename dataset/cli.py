@@ -81,8 +81,11 @@ def build_command(
     try:
         config = DedupeConfig(threshold=near_dup_threshold, shingle=shingle)
         if engine is Engine.ray:
-            if incremental:
-                raise ValueError("--incremental runs on the local engine only")
+            if incremental or workers:
+                raise ValueError(
+                    f"{'--incremental' if incremental else '--workers'} runs on the local engine "
+                    "only (Ray sizes its own workers)"
+                )
             from .distributed import EngineError, build_on_ray
 
             try:
@@ -91,6 +94,8 @@ def build_command(
                 console.print(f"[red]error:[/red] {exc}")
                 raise typer.Exit(2) from exc
         else:
+            if address is not None:  # meant for a cluster: building here instead would mislead
+                raise ValueError("--address names a Ray cluster: add --engine ray to build on it")
             result = build(
                 raw,
                 out,

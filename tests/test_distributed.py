@@ -105,12 +105,20 @@ def test_ray_build_equals_the_local_build(cluster, corpus, tmp_path):
     assert report["totals"]["files_skipped"] == 1 and report["totals"]["files_quarantined"] == 1
 
 
-def test_incremental_is_refused_on_ray(corpus, tmp_path):
-    result = CliRunner().invoke(
-        app, ["build", "--engine", "ray", "--incremental", "--raw", str(corpus), "--out", "x"]
-    )
-    assert result.exit_code == 2
-    assert "--incremental runs on the local engine only" in result.output
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--engine", "ray", "--incremental"], "--incremental runs on the local engine only"),
+        (["--engine", "ray", "--workers", "2"], "--workers runs on the local engine only"),
+        (["--address", "10.0.0.5:6379"], "--address names a Ray cluster: add --engine ray"),
+    ],
+)
+def test_options_of_the_other_engine_are_usage_errors(corpus, tmp_path, options, message):
+    """--address without --engine ray used to build here, silently, not on the cluster."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["build", *options, "--raw", str(corpus), "--out", str(out)])
+    assert (result.exit_code, out.exists()) == (2, False)
+    assert message in result.output
 
 
 def test_a_ray_build_refuses_an_out_folder_whose_dumps_folder_is_the_users(tmp_path):
