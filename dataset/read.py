@@ -528,6 +528,12 @@ _NOT_SHOWN = str.maketrans("", "", "\u00ad\u200b\u2060\ufeff" + _CONTROLS)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
+def drop_unseen_characters(text: str) -> str:
+    """The text as a reader sees it: without soft hyphens, zero-width spaces, word joiners,
+    byte-order marks and control characters (`_NOT_SHOWN`)."""
+    return text.translate(_NOT_SHOWN)
+
+
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -625,7 +631,7 @@ def render_markup(text: str) -> str:
                 f"{error.message.split(',')[0]} (unclosed tags?); the parser drops what follows"
             )
     body = root.find("body")
-    shown = "".join(_visible_pieces(body if body is not None else root)).translate(_NOT_SHOWN)
+    shown = drop_unseen_characters("".join(_visible_pieces(body if body is not None else root)))
     lines = (" ".join(line.split()) for line in shown.split("\n"))
     text = "\n".join(line for line in lines if line)
     return text + "\n" if text else ""

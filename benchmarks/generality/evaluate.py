@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 from istanbul_talks.baselines.evaluate import bootstrap_weights, percentile_intervals
 from istanbul_talks.dataset.metadata import resolve_published
+from istanbul_talks.dataset.read import drop_unseen_characters
 from istanbul_talks.dataset.split import SplitArticle, split_text
 
 SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generality"
@@ -59,7 +60,9 @@ SPLITS = [
 
 
 def words(text: str) -> list[str]:
-    return WORD.findall(text.casefold())
+    """Words as a reader sees them: a reference body's soft hyphen or zero-width space, which the
+    HTML reader drops from the page, would otherwise cut a word in two on one side only."""
+    return WORD.findall(drop_unseen_characters(text).casefold())
 
 
 def ngrams(text: str, n: int = N) -> Counter[tuple[str, ...]]:
