@@ -585,6 +585,10 @@ class Inputs:
                 yield DumpAccount(dump_id, rel, status=f"{status}: {reason}", n_bytes=n_bytes)
 
 
+class OutputError(OSError):
+    """--out cannot hold the outputs."""
+
+
 @contextlib.contextmanager
 def work_folder(out_dir: Path) -> Iterator[Path]:
     """A fresh folder inside out_dir (made if need be) for the outputs before they are moved
@@ -595,7 +599,10 @@ def work_folder(out_dir: Path) -> Iterator[Path]:
         raise NotADirectoryError(f"--out {out_dir} is a file, not a folder")
     if not is_utf8(str(out_dir)):  # parquet writers take UTF-8 paths only
         raise ValueError(f"--out {shown_path(out_dir)}: the path is not UTF-8; choose another")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file on the way, a read-only or virtual file system
+        raise OutputError(f"--out {out_dir}: cannot make the folder: {exc.strerror}") from exc
     _remove_abandoned_work_folders(out_dir)
     work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out_dir))
     try:

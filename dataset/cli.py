@@ -76,7 +76,7 @@ def build_command(
     ] = None,
 ) -> None:
     """Split raw dumps into clean, validated article records and write a report."""
-    from .build import build
+    from .build import OutputError, build
 
     try:
         config = DedupeConfig(threshold=near_dup_threshold, shingle=shingle)
@@ -110,6 +110,7 @@ def build_command(
         NotADirectoryError,
         PermissionError,
         ManifestError,
+        OutputError,
         ValueError,
     ) as exc:
         console.print(f"[red]error:[/red] {exc}")

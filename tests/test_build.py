@@ -330,6 +330,11 @@ def test_cli_build_and_exit_codes(tmp_path):
     for extra in ([], ["--incremental"]):
         taken = runner.invoke(app, ["build", "--out", str(tmp_path / "o5"), *extra])
         assert taken.exit_code == 2 and "o5 is a file, not a folder" in taken.output, taken.output
+    below_a_file = tmp_path / "o5" / "out"
+    for extra in ([], ["--incremental"]):
+        taken = runner.invoke(app, ["build", "--out", str(below_a_file), "--no-progress", *extra])
+        assert taken.exit_code == 2, taken.output
+        assert f"--out {below_a_file}: cannot make the folder: Not a directory" in taken.output
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.9])
