@@ -599,12 +599,12 @@ def work_folder(out_dir: Path) -> Iterator[Path]:
         raise NotADirectoryError(f"--out {out_dir} is a file, not a folder")
     if not is_utf8(str(out_dir)):  # parquet writers take UTF-8 paths only
         raise ValueError(f"--out {shown_path(out_dir)}: the path is not UTF-8; choose another")
-    try:
+    try:  # a file on the way, a read-only or virtual file system
         out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a file on the way, a read-only or virtual file system
-        raise OutputError(f"--out {out_dir}: cannot make the folder: {exc.strerror}") from exc
-    _remove_abandoned_work_folders(out_dir)
-    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out_dir))
+        _remove_abandoned_work_folders(out_dir)
+        work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out_dir))
+    except OSError as exc:
+        raise OutputError(f"--out {out_dir}: cannot write there: {exc.strerror}") from exc
     try:
         with _folder_held(work, wait=False):
             yield work

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -327,14 +328,30 @@ def test_cli_build_and_exit_codes(tmp_path):
     )
     assert bad.exit_code == 2 and "threshold" in bad.output
     (tmp_path / "o5").write_text("a file where the outputs would go")
+    below_a_file = tmp_path / "o5" / "out"
     for extra in ([], ["--incremental"]):
         taken = runner.invoke(app, ["build", "--out", str(tmp_path / "o5"), *extra])
         assert taken.exit_code == 2 and "o5 is a file, not a folder" in taken.output, taken.output
-    below_a_file = tmp_path / "o5" / "out"
-    for extra in ([], ["--incremental"]):
         taken = runner.invoke(app, ["build", "--out", str(below_a_file), "--no-progress", *extra])
         assert taken.exit_code == 2, taken.output
-        assert f"--out {below_a_file}: cannot make the folder: Not a directory" in taken.output
+        assert f"--out {below_a_file}: cannot write there: Not a directory" in taken.output
+
+
+def test_an_out_folder_that_cannot_be_written_in_is_a_usage_error(tmp_path, monkeypatch):
+    """A read-only --out that exists (a mounted snapshot): its work folder cannot be made. Root,
+    as CI runs, writes through chmod, so the file system's refusal is recorded here."""
+    from istanbul_talks.dataset import build as build_module
+
+    def read_only(**_: object) -> str:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(build_module.tempfile, "mkdtemp", read_only)
+    out = tmp_path / "snapshot"
+    out.mkdir()
+    taken = CliRunner().invoke(app, ["build", "--out", str(out), "--no-progress"])
+    assert taken.exit_code == 2, taken.output
+    assert f"--out {out}: cannot write there: Read-only file system" in taken.output
+    assert list(out.iterdir()) == []
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.9])
