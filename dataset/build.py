@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import json
 import multiprocessing
 import os
@@ -30,8 +29,6 @@ import signal
 import stat
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -54,6 +51,7 @@ from .dedupe import (
     signatures,
 )
 from .language import detect_languages
+from .outputs import move_into_place, work_folder
 from .read import (
     DUMP_ENTRIES,
     DUMP_FILES,
@@ -67,7 +65,6 @@ from .read import (
     dump_id_of,
     entry_of,
     file_names,
-    is_utf8,
     manifest_entries,
     read_dump,
     read_manifest,
@@ -110,10 +107,6 @@ CHUNKS_PER_WORKER = 8
 ROW_GROUP_ROWS = {"dumps": 1024, "articles": 4096}  # fixed, so output bytes never depend on chunks
 PARALLEL_FROM = 64  # smaller builds run in-process: starting workers costs more than it saves
 # How often the parent, waiting for a worker's chunk, looks up to see whether Ctrl-C was pressed.
-WORK_PREFIX = ".build-"  # work folders in --out, one per running build
-# A work folder no build holds, untouched this long, is a killed build's (the wait covers the
-# moment between a build making its folder and taking hold of it).
-ABANDONED_AFTER_SECONDS = 60
 INTERRUPT_CHECK_SECONDS = 0.2
 CLUSTER_COLUMNS = ("near_dup_cluster", "is_canonical")  # what deduplication adds to articles
 OUTPUTS = (
@@ -585,105 +578,6 @@ class Inputs:
                 yield DumpAccount(dump_id, rel, status=f"{status}: {reason}", n_bytes=n_bytes)
 
 
-class OutputError(OSError):
-    """--out cannot hold the outputs."""
-
-
-@contextlib.contextmanager
-def work_folder(out_dir: Path) -> Iterator[Path]:
-    """A fresh folder inside out_dir (made if need be) for the outputs before they are moved
-    into place, held (flock) while the build runs and removed after it; a clear error when
-    out_dir is a file. Work folders that builds killed on the way left (no build holds them)
-    are removed first: each can hold gigabytes of parts, out of sight."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise NotADirectoryError(f"--out {out_dir} is a file, not a folder")
-    if not is_utf8(str(out_dir)):  # parquet writers take UTF-8 paths only
-        raise ValueError(f"--out {shown_path(out_dir)}: the path is not UTF-8; choose another")
-    try:  # a file on the way, a read-only or virtual file system
-        out_dir.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned_work_folders(out_dir)
-        work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out_dir))
-    except OSError as exc:
-        raise OutputError(f"--out {out_dir}: cannot write there: {exc.strerror}") from exc
-    try:
-        with _folder_held(work, wait=False):
-            yield work
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _remove_abandoned_work_folders(out_dir: Path) -> None:
-    for folder in out_dir.glob(f"{WORK_PREFIX}*"):
-        if folder.is_symlink() or not folder.is_dir():
-            continue
-        if time.time() - folder.stat().st_mtime < ABANDONED_AFTER_SECONDS:
-            continue
-        with _folder_held(folder, wait=False) as held:
-            if held:
-                shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _folder_held(folder: Path, wait: bool) -> Iterator[bool]:
-    """An exclusive flock on a folder for the block; yields whether it was had: not when
-    another process holds it and `wait` is False, nor on a file system without such locks
-    (then nothing is removed, and concurrent builds are not kept apart)."""
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except OSError:
-            yield False
-        else:
-            yield True
-    finally:
-        os.close(handle)
-
-
-def move_into_place(work: Path, out_dir: Path) -> None:
-    """Replace the build in out_dir by the finished one in work, every BUILD_NAMES entry, with
-    Ctrl-C held back until all are in place. A build that fails or is stopped before this
-    leaves the earlier build whole; out_dir never holds parts of two, even when two builds into
-    it finish at once (out_dir is held while they move)."""
-    with _folder_held(out_dir, wait=True), _interrupts_held():
-        for name in BUILD_NAMES:
-            new, old = work / name, out_dir / name
-            if old.is_dir() and not old.is_symlink() and written_by_a_build(old):
-                shutil.rmtree(old)
-            if new.exists():
-                os.replace(new, old)
-            elif not old.is_dir():  # a folder of the user's with a build's name stays
-                old.unlink(missing_ok=True)
-
-
-def written_by_a_build(folder: Path) -> bool:
-    """Whether a folder in --out with a build's name holds only what a build writes there
-    (parquet parts; state files), so replacing it loses nothing of the user's: `--out data`
-    with the raw pages in `data/dumps/` must not lose them."""
-    made = {STATE_FILE, SIGNATURES} if folder.name == STATE_DIR else None
-    return all(
-        entry.is_file() and (entry.name in made if made else entry.suffix == ".parquet")
-        for entry in folder.iterdir()
-    )
-
-
-@contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Ctrl-C pressed inside the block takes effect when it is done. Signal handlers can only
-    be set in the main thread: a build run in another thread is not held."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pressed: list[int] = []
-    handler = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, handler)
-    if pressed:
-        signal.raise_signal(signal.SIGINT)  # to the handler there was: KeyboardInterrupt
-
-
 def plan_inputs(
     raw_dir: Path | None,
     manifest: Path | None,
@@ -825,7 +719,7 @@ def build(
             work, corpus.ledger, corpus.quarantine, clusters, inputs, config, warnings
         )
         write_state(work, corpus.signature_path, config, clusters.n_articles)
-        move_into_place(work, out_dir)
+        move_into_place(work, out_dir, BUILD_NAMES)
     summary["problem_files"] = corpus.ledger.problems
     return BuildResult(out_dir, summary)
 

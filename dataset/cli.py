@@ -76,7 +76,8 @@ def build_command(
     ] = None,
 ) -> None:
     """Split raw dumps into clean, validated article records and write a report."""
-    from .build import OutputError, build
+    from .build import build
+    from .outputs import OutputError
 
     try:
         config = DedupeConfig(threshold=near_dup_threshold, shingle=shingle)
@@ -148,6 +149,8 @@ def build_command(
 def _publish_when_labeled(out: Path) -> None:
     """After a build whose articles the shipped reference labels cover (the shipped corpus),
     also write the Hugging Face release; other builds are published with `talks publish`."""
+    from .outputs import OutputError
+
     try:
         from .publish import labels_for, publish
     except ImportError:
@@ -165,13 +168,21 @@ def _publish_when_labeled(out: Path) -> None:
         )
         _warn_if_release_is_stale(out)
         return
+    except OutputError as exc:
+        console.print(
+            f"[red]error:[/red] the build is in {out}/, but its release was not written: {exc}",
+            highlight=False,
+        )
+        _warn_if_release_is_stale(out)
+        raise typer.Exit(2) from exc
     console.print(f"labeled release -> {release.out_dir}/ (load_dataset('{release.out_dir}'))")
 
 
 def _warn_if_release_is_stale(out: Path) -> None:
     """A release left in --out by an earlier build holds that build's articles, which
     load_dataset would read as if they were this one's."""
-    if (out / "release").exists():
+    release = out / "release"
+    if release.is_dir() and any(not entry.name.startswith(".") for entry in release.iterdir()):
         console.print(
             f"[yellow]warning:[/yellow] {out}/release/ is the release of an earlier build, not "
             "of this one: `talks publish --labels DIR` makes this build's",
@@ -195,6 +206,7 @@ def publish_command(
     dry_run: Annotated[bool, typer.Option(help="With --push-to-hub: list, do not upload.")] = False,
 ) -> None:
     """Write the Hugging Face release (configs labeled, articles, annotations) for a build."""
+    from .outputs import OutputError
     from .publish import PublishError, publish
     from .publish import push_to_hub as upload
 
@@ -216,6 +228,9 @@ def publish_command(
     except PublishError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
+    except OutputError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
 
 
 @app.command("baselines")

@@ -31,16 +31,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from .build import (
-    BuildResult,
-    Inputs,
-    move_into_place,
-    plan_inputs,
-    split_chunk,
-    work_folder,
-    write_outputs,
-    written_by_a_build,
-)
+from .build import BUILD_NAMES, BuildResult, Inputs, plan_inputs, split_chunk, write_outputs
 from .dedupe import (
     Clusters,
     DedupeConfig,
@@ -53,6 +44,7 @@ from .dedupe import (
     similar,
     unique_pairs,
 )
+from .outputs import move_into_place, work_folder, written_by_a_build
 from .read import DUMP_ENTRIES, entry_of
 from .report import DumpLedger, account_dict, account_from_dict
 from .schemas import DEDUPE_COLUMNS, QUARANTINE, rows_frame
@@ -256,7 +248,7 @@ def build_on_ray(
         ):
             dataset.write_parquet(str(work / name))
         summary = write_outputs(work, ledger, quarantine, clusters, inputs, config)
-        move_into_place(work, out_dir)
+        move_into_place(work, out_dir, BUILD_NAMES)
     summary["problem_files"] = ledger.problems
     return BuildResult(out_dir, summary)
 

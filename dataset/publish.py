@@ -22,10 +22,14 @@ from pathlib import Path
 
 import polars as pl
 
+from .outputs import move_into_place, work_folder
+from .read import shown_path
+
 SPLITS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 SPLIT_SEED = "istanbul-talks-splits-v1"
 DUMP_GROUPS_FROM = 100  # from this many dumps on, a dump is kept in one split as well
-RELEASE_FILES = ("README.md", "splits.json")
+# Everything a release writes in its folder; each publish replaces all of them together.
+RELEASE_NAMES = ("labeled", "articles", "annotations", "splits.json", "README.md")
 ARTICLE_COLUMNS = (
     "article_id",
     "dump_id",
@@ -313,26 +317,27 @@ def write_release(
     ).sort(["article_id", "annotator"])
 
     out_dir = Path(out_dir)
-    for old in out_dir.glob("*/*.parquet"):
-        old.unlink()
     counts: dict[str, dict[str, int]] = {"labeled": {}}
-    for split in SPLITS:
-        rows = labeled.filter(pl.col("_split") == split).drop("_split")
-        _write_parquet(rows, hf_features("labeled"), out_dir / "labeled" / f"{split}.parquet")
-        counts["labeled"][split] = rows.height
-    _write_parquet(table, hf_features("articles"), out_dir / "articles" / "train.parquet")
-    _write_parquet(
-        per_annotator, hf_features("annotations"), out_dir / "annotations" / "train.parquet"
-    )
-    counts["articles"] = {"train": table.height}
-    counts["annotations"] = {"train": per_annotator.height}
-    (out_dir / "splits.json").write_text(
-        json.dumps(dict(sorted(splits.items())), indent=1) + "\n", encoding="utf-8"
-    )
-    report = json.loads((build_dir / "report.json").read_text(encoding="utf-8"))
-    (out_dir / "README.md").write_text(
-        render_card(labeled, table, annotations, gold, report, counts, origin), encoding="utf-8"
-    )
+    with work_folder(out_dir, label=f"release folder {shown_path(out_dir)}") as work:
+        for split in SPLITS:
+            rows = labeled.filter(pl.col("_split") == split).drop("_split")
+            _write_parquet(rows, hf_features("labeled"), work / "labeled" / f"{split}.parquet")
+            counts["labeled"][split] = rows.height
+        _write_parquet(table, hf_features("articles"), work / "articles" / "train.parquet")
+        _write_parquet(
+            per_annotator, hf_features("annotations"), work / "annotations" / "train.parquet"
+        )
+        counts["articles"] = {"train": table.height}
+        counts["annotations"] = {"train": per_annotator.height}
+        (work / "splits.json").write_text(
+            json.dumps(dict(sorted(splits.items())), indent=1) + "\n", encoding="utf-8"
+        )
+        report = json.loads((build_dir / "report.json").read_text(encoding="utf-8"))
+        (work / "README.md").write_text(
+            render_card(labeled, table, annotations, gold, report, counts, origin),
+            encoding="utf-8",
+        )
+        move_into_place(work, out_dir, RELEASE_NAMES)
     return Release(out_dir, counts)
 
 

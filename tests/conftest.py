@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import resource
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +25,33 @@ def load_benchmark_module(relative: str):
     sys.modules[spec.name] = module  # dataclasses look their module up while being defined
     spec.loader.exec_module(module)
     return module
+
+
+def talks_with_files_limited_to(n_bytes: int, *args: str) -> subprocess.CompletedProcess:
+    """Run `talks ARGS` in a process the system lets write no file past n_bytes: a write past
+    it fails as on a full disk (EFBIG instead of ENOSPC), in whatever library makes it, with no
+    small file system to mount (which needs root)."""
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead of the process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n_bytes, n_bytes))
+
+    return subprocess.run(
+        [sys.executable, "-c", "from istanbul_talks.dataset.cli import app; app()", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limited,
+        env={**os.environ, "COLUMNS": "300"},  # messages on one line
+    )
+
+
+def files_and_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 @pytest.fixture(scope="session")

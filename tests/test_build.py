@@ -25,7 +25,7 @@ from istanbul_talks.dataset.report import CATEGORIES
 from istanbul_talks.dataset.state import EARLIER_FILES, PreviousBuild
 from typer.testing import CliRunner
 
-from tests.conftest import load_benchmark_module
+from tests.conftest import files_and_bytes, load_benchmark_module, talks_with_files_limited_to
 
 SPAIN = {"000_4455599c2c30be15-01", "000_4455599c2c30be15-03"}
 
@@ -352,6 +352,52 @@ def test_an_out_folder_that_cannot_be_written_in_is_a_usage_error(tmp_path, monk
     assert taken.exit_code == 2, taken.output
     assert f"--out {out}: cannot write there: Read-only file system" in taken.output
     assert list(out.iterdir()) == []
+
+
+def test_a_disk_that_fills_up_is_a_clear_error_and_the_earlier_build_stays_whole(tmp_path):
+    """The disk fills up while a build writes (polars, pyarrow or Python making the write): one
+    message naming --out and the reason, exit 2, no traceback; the earlier build is untouched
+    and no work folder is left. A first build into a new --out leaves no empty folder."""
+    out = tmp_path / "out"
+    build(shipped_raw_dir(), out)
+    before = files_and_bytes(out)
+    largest = max(len(data) for data in before.values())
+    for folder in (out, tmp_path / "new"):
+        done = talks_with_files_limited_to(largest // 2, "build", "--out", str(folder))
+        assert done.returncode == 2, done.stderr
+        assert f"--out {folder}: no room for the outputs (File too large" in done.stderr
+        assert "what the folder held before is unchanged" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert files_and_bytes(out) == before
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted({o.split("/")[0] for o in OUTPUTS})
+
+
+def test_out_of_room_is_read_from_any_writer_s_error(tmp_path):
+    """polars and Ray report a full disk in their own exception types, the system's message
+    in the text (messages as they were raised on a full tmpfs)."""
+    from istanbul_talks.dataset.outputs import out_of_room
+    from polars.exceptions import ComputeError
+
+    polars_full = ComputeError(
+        "parquet: File out of specification: underlying IO error: "
+        "No space left on device (os error 28)"
+    )
+    assert out_of_room(polars_full) == "No space left on device"
+    assert out_of_room(OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))) == "Disk quota exceeded"
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "write failed")
+        except OSError as exc:
+            raise RuntimeError("worker failed") from exc
+    except RuntimeError as chained:
+        assert out_of_room(chained) == "No space left on device"
+    assert out_of_room(OSError(errno.EACCES, os.strerror(errno.EACCES))) is None
+    assert out_of_room(ValueError("no room in this sentence")) is None
+    # A parquet footer that polars failed to write names no system error: it is put down to a
+    # full disk only when the folder has no room left, and this one has.
+    footer = ComputeError("parquet: File out of specification: Invalid thrift: transport error")
+    assert out_of_room(footer) is None and out_of_room(footer, tmp_path) is None
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.9])

@@ -3,6 +3,7 @@ and the committed release rebuilt byte for byte."""
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -14,12 +15,15 @@ import yaml
 from datasets import load_dataset
 from istanbul_talks.annotation.schema import load_schema
 from istanbul_talks.dataset.publish import (
+    RELEASE_NAMES,
     PublishError,
     assign_splits,
     hf_features,
     publish,
     push_to_hub,
 )
+
+from tests.conftest import files_and_bytes, talks_with_files_limited_to
 
 COMMITTED = Path(__file__).parents[1] / "dataset" / "release"
 CONFIGS = ("labeled", "articles", "annotations")
@@ -152,6 +156,46 @@ def test_a_folder_without_a_build_is_refused(tmp_path):
     with pytest.raises(PublishError, match=r"articles.parquet not found: run `talks build"):
         publish(tmp_path, tmp_path / "release")
     assert not (tmp_path / "release").exists()
+
+
+def test_a_release_that_does_not_fit_on_the_disk_leaves_the_earlier_one_whole(seed_build, tmp_path):
+    """The release is written beside the old one and moved into place: a disk that fills up on
+    the way used to leave the old parquet files deleted and the new ones half written, which
+    load_dataset would read. Now: a clear error, exit 2, the earlier release as it was."""
+    _, build_dir = seed_build
+    release_dir = tmp_path / "release"
+    publish(build_dir, release_dir)
+    before = files_and_bytes(release_dir)
+    done = talks_with_files_limited_to(
+        1000, "publish", "--build", str(build_dir), "--out", str(release_dir)
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"release folder {release_dir}: no room for the outputs (File too large" in (done.stderr)
+    assert "Traceback" not in done.stderr
+    assert files_and_bytes(release_dir) == before
+    assert sorted(p.name for p in release_dir.iterdir()) == sorted(RELEASE_NAMES)
+
+
+def test_a_build_whose_release_does_not_fit_says_the_build_is_in_place(tmp_path, monkeypatch):
+    """`talks build` of the shipped dumps also writes the release: when only the build fits,
+    the message says the build is there and the release is not, and the exit code is 2. (The
+    build and the release need files of nearly one size: the disk fills up here by hand.)"""
+    from istanbul_talks.dataset import publish as publish_module
+    from istanbul_talks.dataset.cli import app
+    from typer.testing import CliRunner
+
+    def disk_full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(publish_module, "_write_parquet", disk_full)
+    out = tmp_path / "out"
+    taken = CliRunner().invoke(app, ["build", "--out", str(out), "--no-progress"])
+    assert taken.exit_code == 2, taken.output
+    assert (
+        f"the build is in {out}/, but its release was not written: release folder {out}/release: "
+        "no room for the outputs (No space left on device) after 0 KB of them were written"
+    ) in taken.output
+    assert (out / "articles.parquet").is_file() and not (out / "release").exists()
 
 
 def test_labels_of_another_build_are_refused(seed_build, tmp_path):
