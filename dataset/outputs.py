@@ -105,7 +105,7 @@ def work_folder(out_dir: Path, label: str | None = None) -> Iterator[Path]:
         if reason is None:
             raise
         written = _bytes_under(work)
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)  # now: the free space told is what is left
         raise OutputError(
             f"{label}: no room for the outputs ({reason}) after {_megabytes(written)} of them "
             "were written; what the folder held before is unchanged, and "

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .outputs import move_into_place, work_folder
+from .outputs import WORK_PREFIX, move_into_place, work_folder
 from .read import shown_path
 
 SPLITS = {"train": 0.8, "validation": 0.1, "test": 0.1}
@@ -347,8 +347,12 @@ def push_to_hub(release: Path, repo_id: str, dry_run: bool = False) -> list[str]
     token = os.environ.get("HF_TOKEN")
     if not token and not dry_run:
         raise PublishError("HF_TOKEN is not set: export a Hugging Face write token to push")
+    # Not a work folder a publish is writing, or one a killed publish left.
+    work = f"{WORK_PREFIX}*"
     files = sorted(
-        p.relative_to(release).as_posix() for p in Path(release).rglob("*") if p.is_file()
+        p.relative_to(release).as_posix()
+        for p in Path(release).rglob("*")
+        if p.is_file() and not p.relative_to(release).parts[0].startswith(WORK_PREFIX)
     )
     if dry_run:
         return files
@@ -356,7 +360,9 @@ def push_to_hub(release: Path, repo_id: str, dry_run: bool = False) -> list[str]
 
     api = HfApi(token=token)
     api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
-    api.upload_folder(folder_path=str(release), repo_id=repo_id, repo_type="dataset")
+    api.upload_folder(
+        folder_path=str(release), repo_id=repo_id, repo_type="dataset", ignore_patterns=[work]
+    )
     return files
 
 

@@ -340,12 +340,12 @@ def test_cli_build_and_exit_codes(tmp_path):
 def test_an_out_folder_that_cannot_be_written_in_is_a_usage_error(tmp_path, monkeypatch):
     """A read-only --out that exists (a mounted snapshot): its work folder cannot be made. Root,
     as CI runs, writes through chmod, so the file system's refusal is recorded here."""
-    from istanbul_talks.dataset import build as build_module
+    from istanbul_talks.dataset import outputs
 
     def read_only(**_: object) -> str:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr(build_module.tempfile, "mkdtemp", read_only)
+    monkeypatch.setattr(outputs.tempfile, "mkdtemp", read_only)
     out = tmp_path / "snapshot"
     out.mkdir()
     taken = CliRunner().invoke(app, ["build", "--out", str(out), "--no-progress"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -170,7 +171,7 @@ def test_a_release_that_does_not_fit_on_the_disk_leaves_the_earlier_one_whole(se
         1000, "publish", "--build", str(build_dir), "--out", str(release_dir)
     )
     assert done.returncode == 2, done.stderr
-    assert f"release folder {release_dir}: no room for the outputs (File too large" in (done.stderr)
+    assert f"release folder {release_dir}: no room for the outputs (File too large" in done.stderr
     assert "Traceback" not in done.stderr
     assert files_and_bytes(release_dir) == before
     assert sorted(p.name for p in release_dir.iterdir()) == sorted(RELEASE_NAMES)
@@ -229,6 +230,14 @@ def test_push_to_hub_needs_a_token_before_any_work(seed_build, tmp_path, monkeyp
         push_to_hub(COMMITTED, "me/x")
 
 
-def test_dry_run_lists_what_would_be_uploaded():
+def test_dry_run_lists_what_would_be_uploaded(release):
     files = push_to_hub(COMMITTED, "me/x", dry_run=True)
     assert "README.md" in files and "labeled/train.parquet" in files
+    # A publish's work folder in the release (one a killed publish left) is not uploaded.
+    left = release.out_dir / ".build-killed" / "labeled"
+    left.mkdir(parents=True)
+    (left / "train.parquet").write_bytes(b"half written")
+    try:
+        assert push_to_hub(release.out_dir, "me/x", dry_run=True) == files
+    finally:
+        shutil.rmtree(release.out_dir / ".build-killed")
