@@ -150,8 +150,17 @@ def pull_command(
     labels: LabelsOption = DEFAULT_LABELS,
 ) -> None:
     """Export every annotation, keep a pseudonymized snapshot, write the label tables."""
+    from istanbul_talks.dataset.outputs import OutputError
+
     from .client import AnnotateError
-    from .pull import export_project, people, pseudonym_key, save_snapshot, scrub
+    from .pull import (
+        export_project,
+        people,
+        pseudonym_key,
+        save_snapshot,
+        scrub,
+        write_label_tables,
+    )
     from .server import default_data_dir
 
     try:
@@ -159,21 +168,10 @@ def pull_command(
         export = export_project(client, _project_id(client, project))
         key = pseudonym_key(data_dir or default_data_dir())
         snapshot = save_snapshot(scrub(export, people(client, key)), labels / "snapshots")
-    except AnnotateError as exc:
+        console.print(f"snapshot: {snapshot}")
+        table, problems, gold = write_label_tables(snapshot, labels)
+    except (AnnotateError, OutputError) as exc:
         raise _fail(exc) from exc
-    console.print(f"snapshot: {snapshot}")
-    _write_tables(snapshot, labels)
-
-
-def _write_tables(snapshot: Path, labels: Path) -> None:
-    from .gold import gold_labels
-    from .pull import annotations_from_export, load_snapshot
-
-    table, problems = annotations_from_export(load_snapshot(snapshot))
-    gold = gold_labels(table)
-    table.write_parquet(labels / "annotations.parquet")
-    problems.write_parquet(labels / "annotation_quarantine.parquet")
-    gold.write_parquet(labels / "gold.parquet")
     console.print(
         f"{table['article_id'].n_unique()} articles, {table['annotator'].n_unique()} annotators, "
         f"{gold.height} gold labels, {problems.height} quarantined -> {labels}/"
@@ -293,6 +291,7 @@ def reference_command(
     """Maintainers: relabel the shipped corpus from reference/decisions.toml through a throwaway
     Label Studio server (push, label as a maintainer account, pull) and write the snapshot."""
     from istanbul_talks.dataset.build import build
+    from istanbul_talks.dataset.outputs import OutputError
 
     from .client import AnnotateError
     from .reference import make_reference_labels
@@ -300,6 +299,6 @@ def reference_command(
 
     try:
         snapshot = make_reference_labels(build().articles, out)
-    except (AnnotateError, SchemaError) as exc:
+    except (AnnotateError, OutputError, SchemaError) as exc:
         raise _fail(exc) from exc
     console.print(f"reference labels: {snapshot}")

@@ -14,6 +14,7 @@ quarantined with its reason instead of being passed on.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
@@ -25,7 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
+from istanbul_talks.dataset.outputs import move_into_place, work_folder
+from istanbul_talks.dataset.read import shown_path
 
+from .gold import gold_labels
 from .schema import LabelSchema, load_schema
 from .tables import ANNOTATION_QUARANTINE, annotation_schema, frame
 
@@ -39,6 +43,7 @@ PERSON_KEYS = frozenset(
 )
 PEOPLE_LIST_KEYS = frozenset({"comment_authors", "annotators"})
 _SNAPSHOT = re.compile(r"^pull-(\d{4})-([0-9a-f]{12})\.json$")
+LABEL_TABLES = ("annotations.parquet", "annotation_quarantine.parquet", "gold.parquet")
 
 
 def pseudonym_key(data_dir: Path) -> bytes:
@@ -121,9 +126,25 @@ def save_snapshot(export: list[dict], directory: Path) -> Path:
         return existing[-1]
     number = int(_SNAPSHOT.match(existing[-1].name).group(1)) + 1 if existing else 1
     path = directory / f"pull-{number:04d}-{digest}.json"
-    with path.open("x", encoding="utf-8") as out:  # "x": never overwrite a snapshot
-        out.write(text)
+    # Written whole first: a disk that fills up must not leave half a snapshot as the latest.
+    with work_folder(directory, label=f"snapshot folder {shown_path(directory)}") as work:
+        draft = work / path.name
+        draft.write_text(text, encoding="utf-8")
+        _place_once(draft, path)
     return path
+
+
+def _place_once(draft: Path, path: Path) -> None:
+    """Move a finished file to path, unless a file is there already: snapshots are never
+    overwritten, not even by a pull running at the same moment."""
+    try:
+        os.link(draft, path)  # fails when the name is taken
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links (FAT, some network shares)
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, "a snapshot has that name", str(path)) from None
+        os.replace(draft, path)
 
 
 def snapshots(directory: Path) -> list[Path]:
@@ -135,6 +156,22 @@ def snapshots(directory: Path) -> list[Path]:
 
 def load_snapshot(path: Path) -> list[dict]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_label_tables(
+    snapshot: Path, labels: Path
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The Annotation, annotation-quarantine and gold tables of a snapshot, written to `labels`
+    (LABEL_TABLES) together: a pull that fails or finds the disk full on the way leaves the
+    earlier tables whole, never a new annotation table beside old gold labels."""
+    table, problems = annotations_from_export(load_snapshot(snapshot))
+    gold = gold_labels(table)
+    labels = Path(labels)
+    with work_folder(labels, label=f"label folder {shown_path(labels)}") as work:
+        for name, rows in zip(LABEL_TABLES, (table, problems, gold), strict=True):
+            rows.write_parquet(work / name)
+        move_into_place(work, labels, LABEL_TABLES)
+    return table, problems, gold
 
 
 def _utf16_index(body: str, offset: int) -> int | None:

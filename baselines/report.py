@@ -173,6 +173,14 @@ def plot(task: TaskData, scores: list[Scores], out_dir: Path) -> list[Path]:
     return written
 
 
+PLOT_NAMES = ("*-confusion.png", "*-per-class-f1.png")  # {task}-...: what `plot` writes
+
+
+def earlier_plots(out_dir: Path) -> set[str]:
+    """The names of the plots an earlier run left in out_dir."""
+    return {path.name for pattern in PLOT_NAMES for path in out_dir.glob(pattern)}
+
+
 def _save(figure, path: Path) -> Path:
     """Write a figure without the software stamp, so that the same figure gives the same bytes."""
     import matplotlib.pyplot as plt
@@ -184,6 +192,5 @@ def _save(figure, path: Path) -> Path:
 
 
 def write(summary: dict, out_dir: Path) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     (out_dir / "results.md").write_text(results_markdown(summary) + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from istanbul_talks.dataset.outputs import move_into_place, work_folder
 from rich.progress import Progress
 
 from . import report
@@ -26,7 +27,10 @@ def run_tasks(
     save_models: bool = True,
 ) -> dict:
     """Evaluate every task, write results and plots, and save each task's best model (fitted on
-    every labeled document) under `out_dir/models` for pre-annotations."""
+    every labeled document) under `out_dir/models` for pre-annotations. The outputs are
+    written in a work folder and moved into place together, replacing an earlier run's (its
+    plots of tasks this run has not got included): a run that fails, or finds the disk full,
+    leaves the earlier one whole."""
     results: dict[str, list[Scores]] = {}
     with Progress(transient=True, disable=not progress) as bar:
         job = bar.add_task("Baselines", total=len(tasks))
@@ -34,11 +38,14 @@ def run_tasks(
             results[task.name] = evaluate(task)
             bar.advance(job)
     summary = report.results_dict(dataset, tasks, results)
-    report.write(summary, out_dir)
-    for task in tasks:
-        report.plot(task, results[task.name], out_dir)
-        if save_models:
-            save_best(task, results[task.name], out_dir / "models")
+    with work_folder(out_dir) as work:
+        report.write(summary, work)
+        for task in tasks:
+            report.plot(task, results[task.name], work)
+            if save_models:
+                save_best(task, results[task.name], work / "models")
+        written = {entry.name for entry in work.iterdir()}
+        move_into_place(work, out_dir, sorted(written | report.earlier_plots(out_dir)))
     return summary
 
 

@@ -262,9 +262,11 @@ def baselines_command(
             f"[red]error:[/red] {exc.name} missing: pip install 'istanbul-talks[baselines]'"
         )
         raise typer.Exit(2) from exc
+    from .outputs import OutputError
+
     try:
         summary = run(dataset, config, out, text_column, label_column, group_column, progress)
-    except DataError as exc:
+    except (DataError, OutputError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     for name, task in summary["tasks"].items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import fnmatch
 import os
 import resource
 import shutil
@@ -34,12 +35,17 @@ OUT_OF_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 # How polars words a failed write whose system error it did not keep.
 WRITE_FAILED = ("underlying IO error", "transport error")
 LOW_ROOM_BYTES = 1 << 20  # free space under which a failed write is put down to a full disk
-# Files other than parquet parts that a build writes into a folder of its own.
-MADE_FILES = {STATE_DIR: {STATE_FILE, SIGNATURES}}
+# What a stage writes into a folder of its own (file-name patterns), by the folder's name;
+# any other folder an output is moved into holds parquet parts.
+MADE_FILES = {
+    STATE_DIR: (STATE_FILE, SIGNATURES),
+    "models": ("*.skops", "*.json", "*.md"),  # `talks baselines`: a model and its card per task
+}
+PARTS = ("*.parquet",)
 
 
 class OutputError(OSError):
-    """The output folder cannot hold the outputs."""
+    """The output folder cannot hold the outputs: a file, not UTF-8, read-only, full."""
 
 
 def out_of_room(exc: BaseException, folder: Path | None = None) -> str | None:
@@ -87,9 +93,9 @@ def work_folder(out_dir: Path, label: str | None = None) -> Iterator[Path]:
     removed again. `label` names out_dir in errors (default: --out DIR)."""
     label = label or f"--out {shown_path(out_dir)}"
     if out_dir.exists() and not out_dir.is_dir():
-        raise NotADirectoryError(f"{label} is a file, not a folder")
+        raise OutputError(f"{label} is a file, not a folder")
     if not is_utf8(str(out_dir)):  # parquet writers take UTF-8 paths only
-        raise ValueError(f"{label}: the path is not UTF-8; choose another")
+        raise OutputError(f"{label}: the path is not UTF-8; choose another")
     made = not out_dir.exists()
     try:  # a file on the way, a read-only or virtual file system
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -176,12 +182,12 @@ def move_into_place(work: Path, out_dir: Path, names: Iterable[str]) -> None:
 
 
 def written_by_a_build(folder: Path) -> bool:
-    """Whether a folder in an output folder holds only what a build writes there (parquet
-    parts; state files), so replacing it loses nothing of the user's: `--out data` with the raw
-    pages in `data/dumps/` must not lose them."""
-    made = MADE_FILES.get(folder.name)
+    """Whether a folder in an output folder holds only what a stage writes there (parquet
+    parts; state files; saved models), so replacing it loses nothing of the user's: `--out
+    data` with the raw pages in `data/dumps/` must not lose them."""
+    made = MADE_FILES.get(folder.name, PARTS)
     return all(
-        entry.is_file() and (entry.name in made if made else entry.suffix == ".parquet")
+        entry.is_file() and any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in made)
         for entry in folder.iterdir()
     )
 

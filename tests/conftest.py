@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -7,6 +8,7 @@ import resource
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,19 +33,35 @@ def talks_with_files_limited_to(n_bytes: int, *args: str) -> subprocess.Complete
     """Run `talks ARGS` in a process the system lets write no file past n_bytes: a write past
     it fails as on a full disk (EFBIG instead of ENOSPC), in whatever library makes it, with no
     small file system to mount (which needs root)."""
-
-    def limited() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead of the process
-        resource.setrlimit(resource.RLIMIT_FSIZE, (n_bytes, n_bytes))
-
     return subprocess.run(
         [sys.executable, "-c", "from istanbul_talks.dataset.cli import app; app()", *args],
         capture_output=True,
         text=True,
         timeout=300,
-        preexec_fn=limited,
+        preexec_fn=lambda: _limit_file_size(n_bytes, hard=n_bytes),
         env={**os.environ, "COLUMNS": "300"},  # messages on one line
     )
+
+
+def _limit_file_size(n_bytes: int, hard: int):
+    """Returns the SIGXFSZ handler it replaced: with it ignored, the write fails instead of
+    the process."""
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (n_bytes, hard))
+    return handler
+
+
+@contextlib.contextmanager
+def files_limited_to(n_bytes: int) -> Iterator[None]:
+    """In this process, for the block, no file may grow past n_bytes: the in-process form of
+    `talks_with_files_limited_to`, for code that no command reaches without a server."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = _limit_file_size(n_bytes, hard)
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
 
 
 def files_and_bytes(folder: Path) -> dict[str, bytes]:

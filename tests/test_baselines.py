@@ -16,6 +16,8 @@ from istanbul_talks.baselines.evaluate import (
 )
 from istanbul_talks.baselines.run import run
 
+from .conftest import files_and_bytes, talks_with_files_limited_to
+
 
 def test_single_label_metrics_by_hand():
     # per class: 0 -> tp 1, fn 1: F1 2/3; 1 -> tp 1, fp 1: 2/3; 2 -> tp 1: 1
@@ -129,3 +131,50 @@ def test_shipped_release_tasks_come_from_the_schema(tmp_path):
     assert {s.evaluation for s in floors} == {"split", "cv"}
     cv = next(s for s in floors if s.evaluation == "cv")
     assert cv.n == 14  # every labeled article is scored once, out of fold
+
+
+def test_a_disk_that_fills_up_leaves_the_earlier_results_whole(tiny_dataset, tmp_path):
+    """Results, plots and models are written in a work folder and moved into place together: a
+    file-size limit (as a full disk) partway through is one message and exit 2, and every file
+    of the earlier run keeps its bytes (in place, a plot would be cut off at the limit)."""
+    out = tmp_path / "results"
+    run(str(tiny_dataset), None, out, "text", "label", "group", progress=False)
+    before = files_and_bytes(out)
+    largest = max(len(data) for data in before.values())
+    columns = ["--text-column", "text", "--label-column", "label", "--group-column", "group"]
+    done = talks_with_files_limited_to(
+        largest // 2, "baselines", "--dataset", str(tiny_dataset), *columns, "--out", str(out)
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"--out {out}: no room for the outputs (File too large" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert files_and_bytes(out) == before
+
+
+def test_a_run_replaces_the_plots_and_models_of_the_one_before(tiny_dataset, tmp_path):
+    """A run into an --out that holds another dataset's results leaves no plot or model of a
+    task it has not got, which would pass for one of its own; the user's files stay."""
+    out = tmp_path / "results"
+    run(str(tiny_dataset), None, out, "text", "label", "group", progress=False)
+    frames = {
+        split: pl.read_parquet(tiny_dataset / f"{split}.parquet") for split in ("train", "test")
+    }
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    for split, rows in frames.items():
+        rows.rename({"label": "genre"}).write_parquet(renamed / f"{split}.parquet")
+    (out / "notes.txt").write_text("mine")
+    run(str(renamed), None, out, "text", "genre", "group", progress=False)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "genre-confusion.png",
+        "genre-per-class-f1.png",
+        "models",
+        "notes.txt",
+        "results.json",
+        "results.md",
+    ]
+    assert sorted(p.name for p in (out / "models").iterdir()) == [
+        "genre.json",
+        "genre.md",
+        "genre.skops",
+    ]

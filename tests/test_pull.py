@@ -20,9 +20,13 @@ from istanbul_talks.annotation.pull import (
     save_snapshot,
     scrub,
     snapshots,
+    write_label_tables,
 )
 from istanbul_talks.annotation.server import free_port
+from istanbul_talks.dataset.outputs import OutputError
 from label_studio_sdk.client import LabelStudio
+
+from .conftest import files_and_bytes, files_limited_to
 
 KEY = b"test-key"
 BODY = "Türkiye — talks 🙂 held in Istanbul today."
@@ -170,6 +174,33 @@ def test_snapshots_are_append_only(tmp_path):
     assert second.name.startswith("pull-0002-")
     assert snapshots(tmp_path) == [first, second]
     assert json.loads(first.read_text()) == EXPORT  # the older snapshot is untouched
+
+
+def test_a_full_disk_leaves_no_half_snapshot_and_the_earlier_label_tables_whole(tmp_path):
+    """A pull whose disk fills up (a file-size limit here) says so naming the folder, leaves
+    no cut-off snapshot to be read as the latest, and leaves the earlier label tables whole,
+    never a new annotation table beside old gold labels."""
+    labels = tmp_path / "labels"
+    first = save_snapshot(scrub(EXPORT, PSEUDONYMS), labels / "snapshots")
+    table, problems, gold = write_label_tables(first, labels)
+    assert (table.height, problems.height, gold.height) == (9, 3, 3)  # b-00: skipped only
+    before = files_and_bytes(labels)
+    changed = scrub(EXPORT, PSEUDONYMS)
+    changed[0]["annotations"].pop()
+    largest_table = max(len(data) for name, data in before.items() if name.endswith(".parquet"))
+    with files_limited_to(min(len(first.read_bytes()), largest_table) // 2):
+        with pytest.raises(OutputError, match=r"snapshot folder .*: no room .*\(File too large"):
+            save_snapshot(changed, labels / "snapshots")
+        with pytest.raises(OutputError, match=r"label folder .*: no room .*\(File too large"):
+            write_label_tables(first, labels)
+    assert files_and_bytes(labels) == before
+    assert snapshots(labels / "snapshots") == [first]
+    assert sorted(p.name for p in labels.iterdir()) == [
+        "annotation_quarantine.parquet",
+        "annotations.parquet",
+        "gold.parquet",
+        "snapshots",
+    ]
 
 
 def test_transient_failures_are_retried_then_reported(monkeypatch):
