@@ -1061,6 +1061,23 @@ def entry_of(
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _manifest_text(name: str, value: object, line_no: int, warnings: _RowWarnings) -> str | None:
+    """A JSON value as a manifest field's text: a string as it is, a number as JSON writes it
+    (Unix seconds in crawled_at); an object, list or true/false is no file, url, time or site,
+    so it is left out with a warning rather than kept as Python's spelling of it."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return json.dumps(value)
+    kind = {dict: "an object", list: "a list", bool: "true/false"}[type(value)]
+    warnings.add(
+        f"with a {name} that is not text",
+        line_no,
+        f"{name} is {kind} ({json.dumps(value, ensure_ascii=False)[:40]}), not text; ignored",
+    )
+    return None
+
+
 def _jsonl_rows(
     path: Path, lines: Iterable[str], warnings: _RowWarnings
 ) -> Iterator[tuple[int, dict]]:
@@ -1077,7 +1094,8 @@ def _jsonl_rows(
             raise ManifestError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
         if not isinstance(row, dict):
             raise ManifestError(f"{path}:{n}: expected a JSON object per line")
-        values = {k: (str(v) if v is not None else None) for k, v in row.items()}
+        row = {_column_key(key): value for key, value in row.items()}  # as a CSV header is
+        values = {name: _manifest_text(name, row.get(name), n, warnings) for name in MANIFEST}
         for name in MANIFEST:
             if values.get(name) and _LONE_SURROGATE.search(values[name]):
                 values[name] = _LONE_SURROGATE.sub("\ufffd", values[name])

@@ -723,3 +723,24 @@ def test_half_a_character_in_a_jsonl_manifest_is_read_as_a_replacement_with_a_wa
         f"{path}:1: site holds half of a UTF-16 character (a \\ud800-\\udfff "
         "escape alone), read as U+FFFD"
     ]
+
+
+def test_a_jsonl_manifest_reads_values_as_json_wrote_them(tmp_path):
+    """Keys are read as a CSV header is (any case, spaces around); a number is its JSON text
+    (Unix seconds become a time); an object, list or true/false is no url or site: left out
+    with a warning, not kept as Python's spelling ("{'href': ...}", "True")."""
+    path = tmp_path / "m.jsonl"
+    path.write_text(
+        '{" File": "a.txt", "URL": {"href": "https://x.org/a"}, "crawled_at": 1748779200}\n'
+        '{"file": "b.txt", "site": true, "url": ["https://x.org/b"], "crawled_at": 1.5e9}\n'
+    )
+    table, warnings = read_manifest(path)
+    a, b = _entry(table, "a.txt"), _entry(table, "b.txt")
+    assert a["url"] is None and a["crawled_at"] == datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    assert b["url"] is None and b["site"] is None
+    assert b["crawled_at"] == datetime(2017, 7, 14, 2, 40, tzinfo=UTC)
+    assert warnings == [
+        f'{path}:1: url is an object ({{"href": "https://x.org/a"}}), not text; ignored',
+        f'{path}:2: url is a list (["https://x.org/b"]), not text; ignored',
+        f"{path}:2: site is true/false (true), not text; ignored",
+    ]
