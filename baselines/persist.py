@@ -7,8 +7,11 @@ scikit-learn, numpy and scipy, so a tampered file cannot run code on the loader'
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
+import zipfile
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,12 @@ from .data import TaskData, document_text
 from .evaluate import Scores, learner_for
 from .models import SEED
 
+# A fixed time for every member of a saved model's zip file (the earliest a zip can hold).
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# Fitted attributes that hold a memory address of the fitting process (scikit-learn's
+# vectorizers: the id of the stop-word list they checked), meaningless once loaded elsewhere:
+# saved as None, which makes a loaded vectorizer check its stop words again.
+PROCESS_ADDRESSES = frozenset({"_stop_words_id"})
 # What a saved baseline may contain: scikit-learn, numpy, scipy and our span tagger.
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "istanbul_talks.baselines.spans.")
 
@@ -36,7 +45,7 @@ def save_model(task: TaskData, model: str, out_dir: Path, quality: Scores | None
         fitted.set_params(memory=None)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{task.name}.skops"
-    sio.dump(fitted, path)
+    path.write_bytes(reproducible_skops(fitted))
     meta = {
         "task": task.name,
         "kind": task.kind,
@@ -53,6 +62,54 @@ def save_model(task: TaskData, model: str, out_dir: Path, quality: Scores | None
     (out_dir / f"{task.name}.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     (out_dir / f"{task.name}.md").write_text(model_card(meta))
     return path
+
+
+def reproducible_skops(model: Any) -> bytes:
+    """The model as a skops file whose bytes depend on the model only. skops names each array
+    file and marks each object (`__id__`) with its memory address, stamps every member with
+    the time of saving, and keeps PROCESS_ADDRESSES, so the same model gave other bytes on
+    every run: here ids and array files are numbered in the order of the schema, those
+    addresses are None, every member has ZIP_TIME, and all are compressed (the schema holds
+    the whole TF-IDF vocabulary as JSON)."""
+    buffer = io.BytesIO()
+    sio.dump(model, buffer)
+    with zipfile.ZipFile(buffer) as saved:
+        schema = json.loads(saved.read("schema.json"))
+        files = {name: name for name in saved.namelist() if name != "schema.json"}
+        _renumber(schema, files, {})
+        members = {new: saved.read(old) for old, new in sorted(files.items(), key=itemgetter(1))}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as rewritten:
+        schema_text = json.dumps(schema, indent=2).encode("utf-8")
+        for name, data in [("schema.json", schema_text), *members.items()]:
+            member = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            rewritten.writestr(member, data)
+    return out.getvalue()
+
+
+def _renumber(node: Any, files: dict[str, str], ids: dict[int, int]) -> None:
+    """Give, in place, each object id (`__id__`) and each member file a skops schema refers to
+    ("file": "<id>.npy") the next number the first time it is met; `files` maps a member's
+    old name to its new one (its old one until renamed), `ids` old ids to new ones."""
+    if isinstance(node, dict):
+        old_id = node.get("__id__")
+        if isinstance(old_id, int):
+            node["__id__"] = ids.setdefault(old_id, len(ids) + 1)
+        name = node.get("file")
+        if isinstance(name, str) and name in files:
+            if files[name] == name:
+                renamed = sum(new != old for old, new in files.items())
+                files[name] = f"{renamed:05d}{Path(name).suffix}"
+            node["file"] = files[name]
+        for key, value in node.items():
+            if key in PROCESS_ADDRESSES and isinstance(value, dict) and value.get("is_json"):
+                value["content"] = "null"
+            _renumber(value, files, ids)
+    elif isinstance(node, list):
+        for value in node:
+            _renumber(value, files, ids)
 
 
 def model_card(meta: dict) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import polars as pl
@@ -178,3 +180,26 @@ def test_a_run_replaces_the_plots_and_models_of_the_one_before(tiny_dataset, tmp
         "genre.md",
         "genre.skops",
     ]
+
+
+def test_a_saved_model_has_the_same_bytes_every_time_and_loads_back(tiny_dataset, tmp_path):
+    """skops names array files and objects by memory address and stamps the time of saving,
+    and a vectorizer keeps the address of its stop-word list: two fits of one model, in two
+    processes, were two different files. Now they are one, and it loads back."""
+    from istanbul_talks.baselines.persist import load_model
+
+    save = (
+        "import sys; from pathlib import Path\n"
+        "from istanbul_talks.baselines.data import column_task, load_frames\n"
+        "from istanbul_talks.baselines.persist import save_model\n"
+        "task = column_task(load_frames(sys.argv[1], None), 'text', 'label', 'group')\n"
+        "save_model(task, 'tfidf_logreg', Path(sys.argv[2]))\n"
+    )
+    for folder in ("one", "two"):
+        subprocess.run(
+            [sys.executable, "-c", save, str(tiny_dataset), str(tmp_path / folder)], check=True
+        )
+    first, second = (tmp_path / folder / "label.skops" for folder in ("one", "two"))
+    assert first.read_bytes() == second.read_bytes()
+    probe = ["alpha talks resumed in the city number 7", "beta strikes hit the port number 9"]
+    assert load_model(first).predict(probe).tolist() == [0, 1]
