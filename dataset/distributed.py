@@ -19,11 +19,14 @@ installed. Incremental builds are local only.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import socket
+import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -44,7 +47,7 @@ from .dedupe import (
     similar,
     unique_pairs,
 )
-from .outputs import move_into_place, work_folder, written_by_a_build
+from .outputs import move_into_place, out_of_room, work_folder, written_by_a_build
 from .read import DUMP_ENTRIES, entry_of
 from .report import DumpLedger, account_dict, account_from_dict
 from .schemas import DEDUPE_COLUMNS, QUARANTINE, rows_frame
@@ -213,7 +216,7 @@ def build_on_ray(
     config = config or DedupeConfig()
     settings = asdict(config)
     inputs = plan_inputs(raw_dir, manifest, out_dir=out_dir)
-    with work_folder(out_dir) as work:
+    with work_folder(out_dir) as work, _full_disk_traces_off_the_console(work):
         split = _split(inputs, settings).materialize()
         ledger = DumpLedger(work / "dumps.jsonl")
         quarantine = [inputs.unread_rows()]
@@ -251,6 +254,46 @@ def build_on_ray(
         move_into_place(work, out_dir, BUILD_NAMES)
     summary["problem_files"] = ledger.problems
     return BuildResult(out_dir, summary)
+
+
+class _FullDiskTracesHidden(logging.Filter):
+    """Passes every record but an error that a full disk under `folder` caused."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failure = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
+        full = failure is not None and out_of_room(failure, self.folder) is not None
+        return record.levelno < logging.ERROR or not full
+
+
+def ray_data_consoles() -> list[logging.Handler]:
+    """The handlers through which Ray Data logs to the terminal (not to its log files)."""
+    return [
+        handler
+        for handler in logging.getLogger("ray.data").handlers
+        if isinstance(handler, logging.StreamHandler)
+        and not isinstance(handler, logging.FileHandler)
+    ]
+
+
+@contextlib.contextmanager
+def _full_disk_traces_off_the_console(work: Path) -> Iterator[None]:
+    """Ray Data logs a failed write's whole trace to the console, as an error of its own code
+    to report to Ray, before it raises: for a full disk, the build's one-line message is what
+    the user needs. Those records are kept off Ray Data's console handlers for the block
+    (they still reach its log file); any other error is logged as Ray logs it."""
+    hidden = _FullDiskTracesHidden(work)
+    consoles = ray_data_consoles()
+    for handler in consoles:
+        handler.addFilter(hidden)
+    try:
+        yield
+    finally:
+        for handler in consoles:
+            handler.removeFilter(hidden)
 
 
 def _split(inputs: Inputs, settings: dict):

@@ -197,3 +197,36 @@ def test_band_rows_of_a_batch_of_exact_duplicates_only():
     assert rows.num_rows == 0 and rows.column_names == ["band_key", "key", "signature"]
     kept = _band_rows(batch, asdict(DedupeConfig()), np.array([9]))
     assert kept["key"].to_pylist() == [5] * (kept.num_rows) and kept.num_rows > 0
+
+
+def test_ray_data_s_trace_of_a_full_disk_is_kept_off_the_console(tmp_path):
+    """Ray Data logs a failed write's whole trace as a Ray bug to report before it raises; on
+    a full disk the build's one-line message follows (checked on a 80 KB tmpfs). Its console
+    handler drops such records within the build and passes every other error."""
+    import logging
+
+    import ray.data  # noqa: F401  (configures Ray Data's logging)
+    from istanbul_talks.dataset.distributed import (
+        _full_disk_traces_off_the_console,
+        ray_data_consoles,
+    )
+
+    def record(failure: Exception) -> logging.LogRecord:
+        return logging.getLogger("ray.data.exceptions").makeRecord(
+            "ray.data.exceptions",
+            logging.ERROR,
+            __file__,
+            1,
+            "Full stack trace:",
+            (),
+            (type(failure), failure, None),
+        )
+
+    full = OSError("Error writing bytes to file. Detail: [errno 28] No space left on device")
+    other = ValueError("a column is missing")
+    consoles = ray_data_consoles()
+    assert consoles, "Ray Data has no console handler: its logging changed"
+    with _full_disk_traces_off_the_console(tmp_path):
+        assert [h.filter(record(full)) for h in consoles] == [False] * len(consoles)
+        assert all(h.filter(record(other)) for h in consoles)
+    assert all(h.filter(record(full)) for h in consoles)  # only within the build
