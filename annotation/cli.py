@@ -154,6 +154,7 @@ def pull_command(
 
     from .client import AnnotateError
     from .pull import (
+        PseudonymKeyError,
         export_project,
         people,
         pseudonym_key,
@@ -170,7 +171,7 @@ def pull_command(
         snapshot = save_snapshot(scrub(export, people(client, key)), labels / "snapshots")
         console.print(f"snapshot: {snapshot}")
         table, problems, gold = write_label_tables(snapshot, labels)
-    except (AnnotateError, OutputError) as exc:
+    except (AnnotateError, OutputError, PseudonymKeyError) as exc:
         raise _fail(exc) from exc
     console.print(
         f"{table['article_id'].n_unique()} articles, {table['annotator'].n_unique()} annotators, "
@@ -188,8 +189,17 @@ def status_command(
     target: Annotated[int, typer.Option(help="Annotators wanted per article.")] = DEFAULT_TARGET,
 ) -> None:
     """Tasks done per annotator, and tasks that still need labels."""
+    from istanbul_talks.dataset.outputs import OutputError
+
     from .client import AnnotateError
-    from .pull import annotations_from_export, export_project, people, pseudonym_key, scrub
+    from .pull import (
+        PseudonymKeyError,
+        annotations_from_export,
+        export_project,
+        people,
+        pseudonym_key,
+        scrub,
+    )
     from .server import default_data_dir
 
     try:
@@ -197,7 +207,7 @@ def status_command(
         export = export_project(client, _project_id(client, project))
         key = pseudonym_key(data_dir or default_data_dir())
         table, _ = annotations_from_export(scrub(export, people(client, key)))
-    except AnnotateError as exc:
+    except (AnnotateError, OutputError, PseudonymKeyError) as exc:
         raise _fail(exc) from exc
     per_annotator = (
         table.unique(["article_id", "annotator"])

@@ -14,6 +14,7 @@ quarantined with its reason instead of being passed on.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import hmac
@@ -38,6 +39,8 @@ if TYPE_CHECKING:  # the SDK is needed to talk to a server, not to read a snapsh
 
 PSEUDONYM_KEY_ENV = "TALKS_PSEUDONYM_KEY"
 PSEUDONYM_KEY_FILE = "pseudonym.key"
+KEY_BYTES = 32  # of a key made here, written as hex
+MIN_KEY_CHARS = 32  # a key file with fewer was cut off (a shorter key of one's own: in the env)
 PERSON_KEYS = frozenset(
     {"completed_by", "updated_by", "last_created_by", "created_by", "reviewed_by", "user"}
 )
@@ -46,18 +49,42 @@ _SNAPSHOT = re.compile(r"^pull-(\d{4})-([0-9a-f]{12})\.json$")
 LABEL_TABLES = ("annotations.parquet", "annotation_quarantine.parquet", "gold.parquet")
 
 
+class PseudonymKeyError(RuntimeError):
+    """The pseudonymization key cannot be made or read."""
+
+
 def pseudonym_key(data_dir: Path) -> bytes:
     """The pseudonymization key: $TALKS_PSEUDONYM_KEY, else one generated once and kept in
-    the data dir, readable by the owner only. Losing it changes future pseudonyms."""
+    the data dir, readable by the owner only. Losing it changes future pseudonyms. The file is
+    written whole before it takes its name: a key cut off by a full disk would have made every
+    later pull pseudonymize with an empty or short key, silently."""
     if os.environ.get(PSEUDONYM_KEY_ENV):
         return os.environ[PSEUDONYM_KEY_ENV].encode("utf-8")
     path = Path(data_dir) / PSEUDONYM_KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        _make_key_file(path)
+    key = path.read_text(encoding="utf-8", errors="replace").strip()
+    if len(key) < MIN_KEY_CHARS:
+        raise PseudonymKeyError(
+            f"{path} holds {len(key)} characters, not a whole key ({KEY_BYTES * 2} hex digits "
+            "are made): it was cut off when it was written. Delete it to have a new one made "
+            f"(pseudonyms change), or set ${PSEUDONYM_KEY_ENV} to it to keep the pseudonyms "
+            "it gave"
+        )
+    return key.encode("utf-8")
+
+
+def _make_key_file(path: Path) -> None:
+    label = f"pseudonym key folder {shown_path(path.parent)}"
+    with work_folder(path.parent, label=label) as work:
+        draft = work / path.name
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("utf-8")
+            out.write(secrets.token_hex(KEY_BYTES))
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileExistsError):  # another pull made it first: theirs holds
+            _place_once(draft, path)
 
 
 def pseudonym(email: str, key: bytes) -> str:

@@ -13,9 +13,13 @@ import httpx
 import pytest
 from istanbul_talks.annotation import client
 from istanbul_talks.annotation.pull import (
+    PSEUDONYM_KEY_ENV,
+    PSEUDONYM_KEY_FILE,
+    PseudonymKeyError,
     annotations_from_export,
     export_project,
     pseudonym,
+    pseudonym_key,
     resolve_span,
     save_snapshot,
     scrub,
@@ -111,6 +115,28 @@ def test_pseudonyms_are_stable_keyed_and_not_reversible_by_eye():
     assert pseudonym("ann1@example.org", KEY) != pseudonym("ann1@example.org", b"other")
     assert pseudonym("ann1@example.org", KEY).startswith("ann-")
     assert "ann1" not in pseudonym("ann1@example.org", KEY)[4:]
+
+
+def test_the_key_file_is_made_once_whole_and_an_empty_one_is_refused(tmp_path, monkeypatch):
+    """The key is made once, readable by its owner only, and read back the same; a disk too
+    full to hold it is a clear error that leaves no key file (an empty one would have keyed
+    every later pull with b"" or a few characters, silently); such a key file is refused,
+    naming it."""
+    monkeypatch.delenv(PSEUDONYM_KEY_ENV, raising=False)
+    data_dir = tmp_path / "ls-data"
+    key = pseudonym_key(data_dir)
+    assert len(key) == 64 and pseudonym_key(data_dir) == key
+    assert (data_dir / PSEUDONYM_KEY_FILE).stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in data_dir.iterdir()) == [PSEUDONYM_KEY_FILE]
+    full = tmp_path / "full"
+    full.mkdir()
+    with files_limited_to(10), pytest.raises(OutputError, match="no room"):
+        pseudonym_key(full)
+    assert list(full.iterdir()) == []
+    for cut_off in ("\n", key.decode()[:10]):  # as a full disk left it before
+        (full / PSEUDONYM_KEY_FILE).write_text(cut_off)
+        with pytest.raises(PseudonymKeyError, match=r"pseudonym\.key holds \d+ characters"):
+            pseudonym_key(full)
 
 
 def test_scrub_replaces_every_person_and_keeps_the_rest():
