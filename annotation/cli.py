@@ -50,7 +50,13 @@ def _client(url: str | None, data_dir: Path | None):
         raise _fail(
             RuntimeError(f"{exc.name} is missing: pip install 'istanbul-talks[annotate]'")
         ) from exc
-    return connect(resolve_connection(url, data_dir))
+    from .server import ServerError
+
+    try:
+        connection = resolve_connection(url, data_dir)
+    except ServerError as exc:  # a credentials file that cannot be read
+        raise _fail(exc) from exc
+    return connect(connection)
 
 
 def _project_id(client, title: str | None) -> int:

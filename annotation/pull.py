@@ -14,8 +14,6 @@ quarantined with its reason instead of being passed on.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
 import hmac
 import json
@@ -27,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
-from istanbul_talks.dataset.outputs import move_into_place, work_folder
+from istanbul_talks.dataset.outputs import move_into_place, work_folder, write_whole
 from istanbul_talks.dataset.read import shown_path
 
 from .gold import gold_labels
@@ -61,8 +59,10 @@ def pseudonym_key(data_dir: Path) -> bytes:
     if os.environ.get(PSEUDONYM_KEY_ENV):
         return os.environ[PSEUDONYM_KEY_ENV].encode("utf-8")
     path = Path(data_dir) / PSEUDONYM_KEY_FILE
-    if not path.exists():
-        _make_key_file(path)
+    if not path.exists():  # another pull may make it at the same moment: then theirs holds
+        made = secrets.token_hex(KEY_BYTES).encode("ascii")
+        label = f"pseudonym key folder {shown_path(path.parent)}"
+        write_whole(path, made, overwrite=False, private=True, label=label)
     key = path.read_text(encoding="utf-8", errors="replace").strip()
     if len(key) < MIN_KEY_CHARS:
         raise PseudonymKeyError(
@@ -72,19 +72,6 @@ def pseudonym_key(data_dir: Path) -> bytes:
             "it gave"
         )
     return key.encode("utf-8")
-
-
-def _make_key_file(path: Path) -> None:
-    label = f"pseudonym key folder {shown_path(path.parent)}"
-    with work_folder(path.parent, label=label) as work:
-        draft = work / path.name
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_hex(KEY_BYTES))
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(FileExistsError):  # another pull made it first: theirs holds
-            _place_once(draft, path)
 
 
 def pseudonym(email: str, key: bytes) -> str:
@@ -153,25 +140,11 @@ def save_snapshot(export: list[dict], directory: Path) -> Path:
         return existing[-1]
     number = int(_SNAPSHOT.match(existing[-1].name).group(1)) + 1 if existing else 1
     path = directory / f"pull-{number:04d}-{digest}.json"
-    # Written whole first: a disk that fills up must not leave half a snapshot as the latest.
-    with work_folder(directory, label=f"snapshot folder {shown_path(directory)}") as work:
-        draft = work / path.name
-        draft.write_text(text, encoding="utf-8")
-        _place_once(draft, path)
+    # Whole or not at all: a disk that fills up must not leave half a snapshot as the latest.
+    # Never over another (its name holds the digest: one there already has this content).
+    label = f"snapshot folder {shown_path(directory)}"
+    write_whole(path, text.encode("utf-8"), overwrite=False, label=label)
     return path
-
-
-def _place_once(draft: Path, path: Path) -> None:
-    """Move a finished file to path, unless a file is there already: snapshots are never
-    overwritten, not even by a pull running at the same moment."""
-    try:
-        os.link(draft, path)  # fails when the name is taken
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links (FAT, some network shares)
-        if path.exists():
-            raise FileExistsError(errno.EEXIST, "a snapshot has that name", str(path)) from None
-        os.replace(draft, path)
 
 
 def snapshots(directory: Path) -> list[Path]:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from istanbul_talks.dataset.outputs import write_whole
+from istanbul_talks.dataset.read import shown_path
 
 SERVER_VERSION = "1.23.2"
 SERVER_VENV_ENV = "TALKS_LABEL_STUDIO_VENV"
@@ -108,17 +110,22 @@ def load_credentials(data_dir: Path) -> Credentials | None:
     path = credentials_path(data_dir)
     if not path.exists():
         return None
-    return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+    try:
+        return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
+        raise ServerError(
+            f"{path}: not the server's credentials as `talks annotate serve` writes them "
+            f"({exc}); restore it, or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY"
+        ) from exc
 
 
 def _store_credentials(data_dir: Path, credentials: Credentials) -> None:
-    """Write the credentials file readable and writable by the owner only."""
+    """Write the credentials file readable and writable by the owner only, whole: cut off by
+    a full disk, it would have lost the admin account of a server that holds labels."""
     path = credentials_path(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        json.dump(credentials.__dict__, out, indent=1, sort_keys=True)
-    os.chmod(path, 0o600)
+    text = json.dumps(credentials.__dict__, indent=1, sort_keys=True)
+    label = f"Label Studio data dir {shown_path(path.parent)}"
+    write_whole(path, text.encode("utf-8"), private=True, label=label)
 
 
 def admin_credentials(data_dir: Path) -> Credentials:

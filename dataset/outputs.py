@@ -125,6 +125,37 @@ def work_folder(out_dir: Path, label: str | None = None) -> Iterator[Path]:
                 out_dir.rmdir()
 
 
+def write_whole(
+    path: Path, data: bytes, *, overwrite: bool = True, private: bool = False, label: str
+) -> bool:
+    """Write a file whole or not at all: in a work folder beside it, synced, then given its
+    name (os.replace), so that a full disk or a crash leaves what was there before, never a
+    cut-off file. With overwrite=False the name is taken only if free, even against another
+    process doing the same; returns whether the file was written. `private`: owner-only
+    (mode 0600) from the start. `label` names the folder in errors."""
+    with work_folder(path.parent, label=label) as work:
+        draft = work / path.name
+        descriptor = os.open(
+            draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666
+        )
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if overwrite:
+            os.replace(draft, path)
+            return True
+        try:
+            os.link(draft, path)  # fails when the name is taken
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links (FAT, some network shares)
+            if path.exists():
+                return False
+            os.replace(draft, path)
+        return True
+
+
 def _bytes_under(folder: Path) -> int:
     return sum(
         entry.stat().st_size

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import httpx
 import pytest
@@ -253,3 +254,40 @@ def test_pull_from_a_server_that_is_down_says_so(monkeypatch):
     down = LabelStudio(base_url=f"http://127.0.0.1:{free_port()}", api_key="k", max_retries=0)
     with pytest.raises(client.ServerUnavailable, match="start it"):
         export_project(down, 1)
+
+
+def test_server_credentials_are_written_whole_and_a_broken_file_is_a_clear_error(
+    tmp_path, monkeypatch
+):
+    """The admin account's file is replaced whole or not at all: a full disk keeps the one
+    before (in place, it was cut off, and the account's password lost). A file that cannot be
+    read is an error naming it, from the command, not a JSON traceback."""
+    from istanbul_talks.annotation.server import (
+        CREDENTIALS_FILE,
+        Credentials,
+        ServerError,
+        _store_credentials,
+        load_credentials,
+    )
+    from istanbul_talks.dataset.cli import app
+    from typer.testing import CliRunner
+
+    data_dir = tmp_path / "ls-data"
+    first = Credentials("admin@example.org", "p" * 24, "t" * 40, "http://127.0.0.1:8080")
+    _store_credentials(data_dir, first)
+    assert load_credentials(data_dir) == first
+    assert (data_dir / CREDENTIALS_FILE).stat().st_mode & 0o777 == 0o600
+    before = files_and_bytes(data_dir)
+    with files_limited_to(40), pytest.raises(OutputError, match=r"Label Studio data dir .*no room"):
+        _store_credentials(data_dir, Credentials("admin@example.org", "q" * 24, "u" * 40))
+    assert files_and_bytes(data_dir) == before
+    (data_dir / CREDENTIALS_FILE).write_text('{"username": "admin@exa')
+    with pytest.raises(
+        ServerError, match=re.escape(f"{CREDENTIALS_FILE}: not the server's credentials")
+    ):
+        load_credentials(data_dir)
+    for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    done = CliRunner().invoke(app, ["annotate", "pull", "--data-dir", str(data_dir)])
+    assert done.exit_code == 1 and "not the server's credentials" in done.output, done.output
+    assert not isinstance(done.exception, ServerError)
