@@ -201,7 +201,9 @@ def move_into_place(work: Path, out_dir: Path, names: Iterable[str]) -> None:
     Ctrl-C held back until all are in place. A build that fails or is stopped before this
     leaves the earlier one whole; out_dir never holds parts of two, even when two builds into
     it finish at once (out_dir is held while they move)."""
+    names = list(names)
     with _folder_held(out_dir, wait=True), _interrupts_held():
+        _check_nothing_of_the_users_in_the_way(work, out_dir, names)
         for name in names:
             new, old = work / name, out_dir / name
             if old.is_dir() and not old.is_symlink() and written_by_a_build(old):
@@ -212,15 +214,32 @@ def move_into_place(work: Path, out_dir: Path, names: Iterable[str]) -> None:
                 old.unlink(missing_ok=True)
 
 
+def _check_nothing_of_the_users_in_the_way(work: Path, out_dir: Path, names: list[str]) -> None:
+    """Refuse, before anything is moved, to put an output where a folder of the user's is:
+    found only on the way, the move would stop with the outputs half moved."""
+    for name in names:
+        old = out_dir / name
+        if not (work / name).exists() or not old.is_dir() or old.is_symlink():
+            continue
+        theirs = sorted(entry.name for entry in old.iterdir() if not _made_here(old, entry))
+        if theirs:
+            raise OutputError(
+                f"{shown_path(old)} holds files that are not this command's outputs "
+                f"({', '.join(theirs[:3])}{', ...' if len(theirs) > 3 else ''}), and an output "
+                "goes there: move them, or choose another folder; nothing was replaced"
+            )
+
+
+def _made_here(folder: Path, entry: Path) -> bool:
+    made = MADE_FILES.get(folder.name, PARTS)
+    return entry.is_file() and any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in made)
+
+
 def written_by_a_build(folder: Path) -> bool:
     """Whether a folder in an output folder holds only what a stage writes there (parquet
     parts; state files; saved models), so replacing it loses nothing of the user's: `--out
     data` with the raw pages in `data/dumps/` must not lose them."""
-    made = MADE_FILES.get(folder.name, PARTS)
-    return all(
-        entry.is_file() and any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in made)
-        for entry in folder.iterdir()
-    )
+    return all(_made_here(folder, entry) for entry in folder.iterdir())
 
 
 @contextlib.contextmanager

@@ -203,3 +203,20 @@ def test_a_saved_model_has_the_same_bytes_every_time_and_loads_back(tiny_dataset
     assert first.read_bytes() == second.read_bytes()
     probe = ["alpha talks resumed in the city number 7", "beta strikes hit the port number 9"]
     assert load_model(first).predict(probe).tolist() == [0, 1]
+
+
+def test_a_models_folder_holding_the_user_s_files_is_refused_before_anything_moves(
+    tiny_dataset, tmp_path
+):
+    """An output folder of the same name as one of the user's would stop the move halfway
+    (a folder that is not empty cannot be replaced): refused before anything moves."""
+    from istanbul_talks.dataset.outputs import OutputError
+
+    out = tmp_path / "results"
+    run(str(tiny_dataset), None, out, "text", "label", "group", progress=False)
+    (out / "models" / "my-model.pkl").write_bytes(b"mine")
+    before = files_and_bytes(out)
+    with pytest.raises(OutputError, match=r"models holds files that are not .*\(my-model\.pkl\)"):
+        run(str(tiny_dataset), None, out, "text", "label", "group", progress=False)
+    assert files_and_bytes(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".build-")]
