@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from istanbul_talks.dataset.outputs import move_into_place, work_folder
+from istanbul_talks.dataset.outputs import move_into_place, refuse_users_folders, work_folder
 from rich.progress import Progress
 
 from . import report
@@ -31,6 +31,8 @@ def run_tasks(
     written in a work folder and moved into place together, replacing an earlier run's (its
     plots of tasks this run has not got included): a run that fails, or finds the disk full,
     leaves the earlier one whole."""
+    if save_models:  # before the fits, which take minutes on a large dataset
+        refuse_users_folders(out_dir, ["models"])
     results: dict[str, list[Scores]] = {}
     with Progress(transient=True, disable=not progress) as bar:
         job = bar.add_task("Baselines", total=len(tasks))

@@ -47,7 +47,7 @@ from .dedupe import (
     similar,
     unique_pairs,
 )
-from .outputs import move_into_place, out_of_room, work_folder, written_by_a_build
+from .outputs import move_into_place, out_of_room, refuse_users_folders, work_folder
 from .read import DUMP_ENTRIES, entry_of
 from .report import DumpLedger, account_dict, account_from_dict
 from .schemas import DEDUPE_COLUMNS, QUARANTINE, rows_frame
@@ -200,12 +200,7 @@ def build_on_ray(
 ) -> BuildResult:
     """The build of `build.build`, run on Ray Data (see the module docstring)."""
     out_dir = Path(out_dir)
-    for name in ("articles", "dumps"):
-        if (out_dir / name).is_dir() and not written_by_a_build(out_dir / name):
-            raise ValueError(
-                f"--out {out_dir}: {name}/ holds files that are not a build's table parts, and "
-                f"the Ray engine writes its {name} table there; choose another --out"
-            )
+    refuse_users_folders(out_dir, ("articles", "dumps"))  # before a long build, not after
     connect(address)
     import ray
 

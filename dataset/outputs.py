@@ -203,7 +203,7 @@ def move_into_place(work: Path, out_dir: Path, names: Iterable[str]) -> None:
     it finish at once (out_dir is held while they move)."""
     names = list(names)
     with _folder_held(out_dir, wait=True), _interrupts_held():
-        _check_nothing_of_the_users_in_the_way(work, out_dir, names)
+        refuse_users_folders(out_dir, [name for name in names if (work / name).exists()])
         for name in names:
             new, old = work / name, out_dir / name
             if old.is_dir() and not old.is_symlink() and written_by_a_build(old):
@@ -214,12 +214,14 @@ def move_into_place(work: Path, out_dir: Path, names: Iterable[str]) -> None:
                 old.unlink(missing_ok=True)
 
 
-def _check_nothing_of_the_users_in_the_way(work: Path, out_dir: Path, names: list[str]) -> None:
-    """Refuse, before anything is moved, to put an output where a folder of the user's is:
-    found only on the way, the move would stop with the outputs half moved."""
+def refuse_users_folders(out_dir: Path, names: Iterable[str]) -> None:
+    """OutputError if an output folder of one of these names would replace a folder in out_dir
+    that holds files of the user's. move_into_place checks before it moves anything (found on
+    the way, the move would stop with the outputs half moved); a long stage checks before it
+    starts, too."""
     for name in names:
         old = out_dir / name
-        if not (work / name).exists() or not old.is_dir() or old.is_symlink():
+        if not old.is_dir() or old.is_symlink():
             continue
         theirs = sorted(entry.name for entry in old.iterdir() if not _made_here(old, entry))
         if theirs:

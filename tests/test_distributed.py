@@ -131,7 +131,7 @@ def test_a_ray_build_refuses_an_out_folder_whose_dumps_folder_is_the_users(tmp_p
         app, ["build", "--engine", "ray", "--raw", str(pages), "--out", str(pages.parent)]
     )
     assert result.exit_code == 2
-    assert "dumps/ holds files that are not a build's table parts" in " ".join(
+    assert f"{pages} holds files that are not this command's outputs (page.txt)" in " ".join(
         result.output.split()
     )
     assert (pages / "page.txt").read_text() == "a raw page"
