@@ -7,6 +7,7 @@ it into a quarantine row and goes on with the other files.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import contextvars
 import csv
 import email.utils
@@ -565,14 +566,17 @@ def decode_html(markup: bytes) -> Decoded:
     a few broken bytes; then the text dumps' detection (`decode`)."""
     if markup.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return decode(markup)
+    decoded = None
     if not markup.isascii():
-        try:
-            return Decoded(markup.decode("utf-8"), "utf-8")
-        except UnicodeDecodeError:
-            pass
-    declared = _declared_charset(markup)
-    decoded = _marking_bad(markup, declared) if declared else None
-    return decoded or decode(markup)
+        with contextlib.suppress(UnicodeDecodeError):
+            decoded = Decoded(markup.decode("utf-8"), "utf-8")
+    if decoded is None and (declared := _declared_charset(markup)):
+        decoded = _marking_bad(markup, declared)
+    if decoded is None:
+        return decode(markup)
+    # A stray NUL (a broken scrape) decodes in UTF-8 and legacy code pages alike: counted as
+    # undecodable, as in a text dump, not passed on silently.
+    return _nuls_marked(markup, decoded) if b"\x00" in markup else decoded
 
 
 def _declared_charset(markup: bytes) -> str | None:

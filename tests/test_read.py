@@ -389,6 +389,15 @@ def test_an_html_page_with_a_stray_nul_is_read_and_a_binary_one_is_not(tmp_path)
     body = b"The talks resumed in Istanbul on Monday. " * 10
     page.write_bytes(b"<html><body><h1>Title of it all</h1><p>" + body + b"\x00</p></body></html>")
     assert read_dump(page, tmp_path).text == f"Title of it all\n{body.decode().strip()} \ufffd\n"
+    # In a page beyond ASCII (UTF-8, or a declared code page) the NUL is counted as well.
+    for markup, encoding in (
+        (f"<p>{'Müzakereler İstanbul’da sürdü. ' * 10}\x00</p>".encode(), "html:utf-8"),
+        (b"<meta charset=windows-1252><p>" + b"Caf\xe9 talks. " * 10 + b"\x00</p>", "html:cp1252"),
+    ):
+        page.write_bytes(markup)
+        raw = read_dump(page, tmp_path)
+        assert raw.bad_bytes == [(markup.index(b"\x00"), markup.index(b"\x00") + 1)], markup
+        assert raw.encoding == encoding and "\ufffd" in raw.text and "\x00" not in raw.text
     image = tmp_path / "image.html"
     image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(500))
     with pytest.raises(ReadError, match="binary file: holds NUL bytes, not HTML"):
