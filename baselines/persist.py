@@ -11,7 +11,6 @@ import io
 import json
 import tempfile
 import zipfile
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +74,13 @@ def reproducible_skops(model: Any) -> bytes:
     sio.dump(model, buffer)
     with zipfile.ZipFile(buffer) as saved:
         schema = json.loads(saved.read("schema.json"))
-        files = {name: name for name in saved.namelist() if name != "schema.json"}
-        _renumber(schema, files, {})
-        members = {new: saved.read(old) for old, new in sorted(files.items(), key=itemgetter(1))}
+        names = frozenset(saved.namelist()) - {"schema.json"}
+        renamed: dict[str, str] = {}
+        _renumber(schema, names, renamed, {})
+        members = {
+            renamed.get(old, old): saved.read(old)
+            for old in sorted(names, key=lambda old: renamed.get(old, old))
+        }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as rewritten:
         schema_text = json.dumps(schema, indent=2).encode("utf-8")
@@ -89,27 +92,26 @@ def reproducible_skops(model: Any) -> bytes:
     return out.getvalue()
 
 
-def _renumber(node: Any, files: dict[str, str], ids: dict[int, int]) -> None:
+def _renumber(
+    node: Any, names: frozenset[str], renamed: dict[str, str], ids: dict[int, int]
+) -> None:
     """Give, in place, each object id (`__id__`) and each member file a skops schema refers to
-    ("file": "<id>.npy") the next number the first time it is met; `files` maps a member's
-    old name to its new one (its old one until renamed), `ids` old ids to new ones."""
+    ("file": "<id>.npy", one of `names`) the next number the first time it is met; `renamed`
+    maps old file names to new ones, `ids` old ids to new ones."""
     if isinstance(node, dict):
         old_id = node.get("__id__")
         if isinstance(old_id, int):
             node["__id__"] = ids.setdefault(old_id, len(ids) + 1)
         name = node.get("file")
-        if isinstance(name, str) and name in files:
-            if files[name] == name:
-                renamed = sum(new != old for old, new in files.items())
-                files[name] = f"{renamed:05d}{Path(name).suffix}"
-            node["file"] = files[name]
+        if isinstance(name, str) and name in names:
+            node["file"] = renamed.setdefault(name, f"{len(renamed):05d}{Path(name).suffix}")
         for key, value in node.items():
             if key in PROCESS_ADDRESSES and isinstance(value, dict) and value.get("is_json"):
                 value["content"] = "null"
-            _renumber(value, files, ids)
+            _renumber(value, names, renamed, ids)
     elif isinstance(node, list):
         for value in node:
-            _renumber(value, files, ids)
+            _renumber(value, names, renamed, ids)
 
 
 def model_card(meta: dict) -> str:
