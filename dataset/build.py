@@ -243,7 +243,7 @@ def _process(rel: str, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome:
         return _unread(path, rel, f"reader failed ({type(exc).__name__}: {exc})")
     try:
         split = split_text(raw.text)
-        dump = account(raw.dump_id, raw.path, raw.text, split.pieces)
+        dump = account(raw.dump_id, raw.path, raw.text, split.pieces, raw.unseen_chars)
     except Exception as exc:  # a splitter bug must cost one dump, not the build
         reason = f"{rel}: splitter failed ({type(exc).__name__}: {exc})"
         return _Outcome(

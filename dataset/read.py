@@ -93,6 +93,9 @@ class RawFile:
     text: str
     bad_bytes: list[tuple[int, int]]
     html_metadata: dict[str, str | None] | None = None
+    # Characters of a text dump that no reader sees, left out of `text` (see visible_text). An
+    # HTML page's text is its rendering, which leaves them out as it leaves out the markup.
+    unseen_chars: int = 0
 
 
 @dataclass(frozen=True)
@@ -525,14 +528,31 @@ Whitespace = Literal["pre", "flow", "layout"]
 # (U+0001, U+0007, DEL; not the tab, line breaks and form feed of HTML's whitespace). Zero-width
 # (non-)joiners stay: Persian, the Indic scripts and emoji sequences are written with them.
 _CONTROLS = "".join(chr(c) for c in (*range(0x09), 0x0B, *range(0x0E, 0x20), 0x7F))
-_NOT_SHOWN = str.maketrans("", "", "\u00ad\u200b\u2060\ufeff" + _CONTROLS)
+UNSEEN = "\u00ad\u200b\u2060\ufeff" + _CONTROLS
+# In a text dump the controls that Python, and so the splitter, reads as line breaks (vertical
+# tab: a word processor's line break; the file, group and record separators) break lines, as
+# they did in the program that wrote it: they stay, as whitespace. The others go.
+UNSEEN_IN_TEXT = "".join(char for char in UNSEEN if len(f"a{char}b".splitlines()) == 1)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
+def _without(text: str, chars: str) -> str:
+    """text less every one of chars. Most texts hold none, and looking for each character in
+    turn (`in`) is some twenty times faster than one scan with a character class."""
+    if not any(char in text for char in chars):
+        return text
+    return re.sub(f"[{re.escape(chars)}]", "", text)
+
+
 def drop_unseen_characters(text: str) -> str:
-    """The text as a reader sees it: without soft hyphens, zero-width spaces, word joiners,
-    byte-order marks and control characters (`_NOT_SHOWN`)."""
-    return text.translate(_NOT_SHOWN)
+    """An HTML page's text as a reader sees it: without soft hyphens, zero-width spaces, word
+    joiners, byte-order marks and control characters (`UNSEEN`)."""
+    return _without(text, UNSEEN)
+
+
+def visible_text(text: str) -> str:
+    """A text dump as a reader sees it: `UNSEEN_IN_TEXT` dropped, the line breaks kept."""
+    return _without(text, UNSEEN_IN_TEXT)
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)""", re.I)
@@ -730,8 +750,20 @@ def read_dump(path: Path, raw_dir: Path) -> RawFile:
     decoded = decode(data)
     if _is_markup(decoded.text):  # a page's source saved as .txt
         return _html_dump(dump_id_of(path), rel, sha, data)
+    text = visible_text(decoded.text)
+    if not text.strip():
+        raise ReadError(
+            "no visible text: only control characters, soft hyphens or zero-width spaces"
+        )
     return RawFile(
-        dump_id_of(path), rel, sha, len(data), decoded.encoding, decoded.text, decoded.bad_bytes
+        dump_id_of(path),
+        rel,
+        sha,
+        len(data),
+        decoded.encoding,
+        text,
+        decoded.bad_bytes,
+        unseen_chars=len(decoded.text) - len(text),
     )
 
 

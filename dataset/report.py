@@ -13,7 +13,10 @@ import polars as pl
 from .dedupe import Clusters
 from .split import ARTICLE, BOILERPLATE, METADATA, QUARANTINE, Piece
 
-CATEGORIES = (ARTICLE, METADATA, BOILERPLATE, QUARANTINE, "whitespace")
+# "unseen": what a text dump holds that no reader sees (control characters, soft hyphens), left
+# out of the text that is split and stored (RawFile.unseen_chars).
+UNSEEN = "unseen"
+CATEGORIES = (ARTICLE, METADATA, BOILERPLATE, QUARANTINE, "whitespace", UNSEEN)
 MD_DUMP_ROWS = 200  # report.md stays readable for large corpora; report.json lists all
 
 
@@ -40,9 +43,13 @@ class DumpAccount:
     undecodable_bytes: int = 0
 
 
-def account(dump_id: str, path: str, text: str, pieces: list[Piece]) -> DumpAccount:
-    """Sum the pieces per category; whatever they leave uncovered must be whitespace."""
-    result = DumpAccount(dump_id=dump_id, path=path, n_chars=len(text))
+def account(
+    dump_id: str, path: str, text: str, pieces: list[Piece], unseen: int = 0
+) -> DumpAccount:
+    """Sum the pieces per category; whatever they leave uncovered must be whitespace. `unseen`
+    characters were dropped from the text before it was split: they count too, as UNSEEN."""
+    result = DumpAccount(dump_id=dump_id, path=path, n_chars=len(text) + unseen)
+    result.chars[UNSEEN] = unseen
     rules: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     covered_until = 0
@@ -315,15 +322,16 @@ def render_markdown(report: dict, ledger: DumpLedger) -> str:
         lines.append("")
     lines += [
         "| dump | status | encoding | layout | chars | article | metadata | boilerplate | "
-        "quarantined | whitespace | articles kept |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "quarantined | whitespace | unseen | articles kept |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for d in ledger.for_markdown:
         ch = d["chars_by_category"]
         lines.append(
             f"| {d['path']} | {d['status']} | {d['encoding'] or ''} | {d['layout'] or ''} | "
             f"{d['chars']:,} | {ch['article']:,} | {ch['metadata']:,} | {ch['boilerplate']:,} | "
-            f"{ch['quarantine']:,} | {ch['whitespace']:,} | {d['articles_kept']} |"
+            f"{ch['quarantine']:,} | {ch['whitespace']:,} | {ch[UNSEEN]:,} | "
+            f"{d['articles_kept']} |"
         )
     if report["warnings"]:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in report["warnings"]]

@@ -26,7 +26,9 @@ from .report import DumpAccount, read_report_accounts
 STATE_DIR = "state"
 SIGNATURES = "signatures.u32"
 STATE_FILE = "build.json"
-STATE_VERSION = 1
+# Raised when an earlier build's records would no longer match this one's: 2, text dumps lost
+# the characters no reader sees (the report's "unseen" category).
+STATE_VERSION = 2
 
 
 class StateError(ValueError):
@@ -89,8 +91,14 @@ def load_previous(out_dir: Path, config: DedupeConfig) -> PreviousBuild | None:
             "builds, or partly deleted); build it again without --incremental"
         )
     settings = json.loads(state.read_text(encoding="utf-8"))
+    if settings.get("version") != STATE_VERSION:
+        raise StateError(
+            f"{out_dir} was built by another version of talks build (state version "
+            f"{settings.get('version')}, this one writes {STATE_VERSION}), whose records would "
+            "not match the new ones: build it again without --incremental"
+        )
     wanted = _settings(config)
-    if settings != {**settings, **wanted} or settings.get("version") != STATE_VERSION:
+    if settings != {**settings, **wanted}:
         raise StateError(
             f"{out_dir} was built with {settings}, this build asks for {wanted}; near-duplicate "
             "settings must match to add to a build: build again without --incremental"

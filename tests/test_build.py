@@ -69,7 +69,9 @@ def test_report_adds_up_to_the_input(seed_build):
     result, out = seed_build
     report = json.loads((out / "report.json").read_text())
     totals = report["totals"]
-    assert totals["chars"] == sum(len(t) for t in result.dumps["text"])
+    assert totals["chars"] == sum(len(t) for t in result.dumps["text"]) + sum(
+        dump["chars_by_category"]["unseen"] for dump in report["dumps"]
+    )
     assert sum(totals["chars_by_category"].values()) == totals["chars"]
     for dump in report["dumps"]:
         assert sum(dump["chars_by_category"][c] for c in CATEGORIES) == dump["chars"]
@@ -185,6 +187,32 @@ def test_undecodable_bytes_of_an_html_page_are_explained_as_for_a_text_dump(tmp_
     (dump,) = result.report["dumps"]
     assert (dump["encoding"], dump["undecodable_bytes"]) == ("html:utf-8", 1)
     assert result.articles["body"].item() == f"{lede}\ufffd and on."
+
+
+def test_characters_no_reader_sees_leave_a_text_dump_and_are_counted(tmp_path):
+    """A BEL, an SOH and a soft hyphen a scrape left in a body are no article text: they are
+    not in the body, the spans index the stored text without them, and the report counts them
+    as unseen, so the dump's characters still add up."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    seed = (shipped_raw_dir() / "000_4455599c2c30be15.txt").read_text(encoding="utf-8")
+    dirty = seed.replace("Ukrainian drone", "Ukrai\u00adnian\x07 drone\x01", 1)
+    assert dirty != seed
+    (raw / "dirty.txt").write_text(dirty, encoding="utf-8")
+    result = build(raw, tmp_path / "out")
+    (dump,) = result.report["dumps"]
+    assert (dump["chars"], dump["chars_by_category"]["unseen"]) == (len(dirty), 3)
+    assert sum(dump["chars_by_category"][c] for c in CATEGORIES) == dump["chars"]
+    assert result.report["totals"]["chars_by_category"]["unseen"] == 3
+    assert result.dumps["text"].item() == seed
+    main = result.articles.filter(pl.col("role") == "main").row(0, named=True)
+    assert "a Ukrainian drone attack destroyed" in main["body"]
+    assert not any(char in main["body"] for char in "\u00ad\x07\x01")
+    text = result.dumps["text"].item()
+    assert "\n\n".join(text[s["start"] : s["end"]] for s in main["body_spans"]) == main["body"]
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "| unseen | 3 | 0.0% |" in markdown
+    assert "| whitespace | unseen | articles kept |" in markdown
 
 
 def test_short_teaser_is_quarantined_by_the_article_contract(tmp_path):

@@ -134,6 +134,12 @@ def test_an_incremental_build_needs_the_same_settings_and_its_state(tmp_path):
     build(raw, tmp_path / "out")
     with pytest.raises(StateError, match="near-duplicate settings must match"):
         build(raw, tmp_path / "out", config=DedupeConfig(threshold=0.8), incremental=True)
+    state = tmp_path / "out" / "state" / "build.json"
+    settings = state.read_text()
+    state.write_text(settings.replace('"version": 2', '"version": 1'))
+    with pytest.raises(StateError, match=r"another version of talks build \(state version 1, "):
+        build(raw, tmp_path / "out", incremental=True)
+    state.write_text(settings)
     (tmp_path / "out" / "state" / "signatures.u32").write_bytes(b"\0" * 12)
     with pytest.raises(StateError, match=r"signatures\.u32 holds 12 bytes"):
         build(raw, tmp_path / "out", incremental=True)

@@ -269,6 +269,37 @@ def test_control_characters_a_cms_left_in_a_page_are_not_shown():
     assert render_html(markup.encode()) == "Talks go on in Genève, said the minister.\n"
 
 
+def test_a_text_dump_loses_what_no_reader_sees_and_keeps_its_line_breaks(tmp_path):
+    """As an HTML page's rendering does: a BEL or SOH a scraper left, a soft hyphen copied from
+    the browser ("Bundes\u00adregierung"), a zero-width space, a byte-order mark mid-text, DEL.
+    A vertical tab (a word processor's line break) and a record separator still break lines;
+    the zero-width non-joiner of a Persian word stays. The report counts what was dropped."""
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    text = (
+        "Talks\x07 go on\x01\vDie Bundes\u00adregierung hat\u200b am \ufeffMontag\x7f "
+        f"entschieden.\x1eGen\x1fève {persian}\n"
+    )
+    path = tmp_path / "page.txt"
+    path.write_text(text, encoding="utf-8")
+    raw = read_dump(path, tmp_path)
+    assert raw.text == (
+        f"Talks go on\vDie Bundesregierung hat am Montag entschieden.\x1eGenève {persian}\n"
+    )
+    assert (raw.encoding, raw.unseen_chars) == ("utf-8", 7)
+    assert raw.text.splitlines() == [
+        "Talks go on",
+        "Die Bundesregierung hat am Montag entschieden.",
+        f"Genève {persian}",
+    ]
+
+
+def test_a_text_dump_of_only_characters_no_reader_sees_is_a_read_error(tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_text("\u00ad\u200b" * 40 + "\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="no visible text: only control characters"):
+        read_dump(path, tmp_path)
+
+
 def test_line_breaks_in_running_text_are_spaces_between_items_lines_and_kept_in_pre():
     markup = b"""<html><body><nav><a>Home</a>
 <a>World</a> <a>Sport</a></nav><p>Horror stories about the <a>taxi</a> service have
