@@ -215,6 +215,25 @@ def test_characters_no_reader_sees_leave_a_text_dump_and_are_counted(tmp_path):
     assert "| whitespace | unseen | articles kept |" in markdown
 
 
+def test_a_seed_saved_as_mojibake_builds_the_seeds_articles(tmp_path):
+    """A dump that went through UTF-8 read as Windows-1252 (every "’" a "â€™") gives the same
+    records as the dump itself, and its report says it was repaired."""
+    seed = shipped_raw_dir() / "001_7bdaac10551f4784.txt"
+    text = seed.read_text(encoding="utf-8")
+    mojibake = "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in text.encode())
+    assert "â€" in mojibake
+    for name, content in (("clean", text), ("mojibake", mojibake)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / seed.name).write_text(content, encoding="utf-8")
+    columns = ["article_id", "title", "source", "published_raw", "body", "body_spans"]
+    clean = build(tmp_path / "clean", None)
+    repaired = build(tmp_path / "mojibake", None)
+    assert repaired.articles.height == 4
+    assert repaired.articles.select(columns).equals(clean.articles.select(columns))
+    (dump,) = repaired.report["dumps"]
+    assert dump["encoding"] == "utf-8, mojibake repaired (encode sloppy-windows-1252, decode utf-8)"
+
+
 def test_short_teaser_is_quarantined_by_the_article_contract(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()

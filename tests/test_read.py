@@ -17,6 +17,7 @@ from istanbul_talks.dataset.read import (
     UNREAD_FILES,
     ManifestEntry,
     ManifestError,
+    RawFile,
     ReadError,
     decode,
     discover,
@@ -269,6 +270,13 @@ def test_control_characters_a_cms_left_in_a_page_are_not_shown():
     assert render_html(markup.encode()) == "Talks go on in Genève, said the minister.\n"
 
 
+def _read_saved(tmp_path: Path, name: str, text: str) -> RawFile:
+    """The dump `talks build` reads from a file holding text in UTF-8."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return read_dump(path, tmp_path)
+
+
 def test_a_text_dump_loses_what_no_reader_sees_and_keeps_its_line_breaks(tmp_path):
     """As an HTML page's rendering does: a BEL or SOH a scraper left, a soft hyphen copied from
     the browser ("Bundes\u00adregierung"), a zero-width space, a byte-order mark mid-text, DEL.
@@ -279,9 +287,7 @@ def test_a_text_dump_loses_what_no_reader_sees_and_keeps_its_line_breaks(tmp_pat
         "Talks\x07 go on\x01\vDie Bundes\u00adregierung hat\u200b am \ufeffMontag\x7f "
         f"entschieden.\x1eGen\x1fève {persian}\n"
     )
-    path = tmp_path / "page.txt"
-    path.write_text(text, encoding="utf-8")
-    raw = read_dump(path, tmp_path)
+    raw = _read_saved(tmp_path, "page.txt", text)
     assert raw.text == (
         f"Talks go on\vDie Bundesregierung hat am Montag entschieden.\x1eGenève {persian}\n"
     )
@@ -293,11 +299,46 @@ def test_a_text_dump_loses_what_no_reader_sees_and_keeps_its_line_breaks(tmp_pat
     ]
 
 
+def _read_as_windows_1252(text: str) -> str:
+    """What a program reading UTF-8 as Windows-1252 shows: the five bytes that code page leaves
+    undefined (the 0x9D ending "”") as the C1 controls of those numbers, as browsers do."""
+    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in text.encode())
+
+
+def test_mojibake_lines_of_a_text_dump_are_repaired_and_the_repair_recorded(tmp_path):
+    """UTF-8 read as Windows-1252 upstream ("â€™" for "’"), in the article but not in the
+    page's template, which already reads right; text that merely looks alike stays."""
+    article = "Talks in Türkiye – the “first step”, said Çavuşoğlu’s aide in Genève.\n"
+    template = "Menu · Home ’ Türkiye\nCafé’s menu, São Paulo, SÃO PAULO\n"
+    mojibake = _read_as_windows_1252(article)
+    assert "â€œ" in mojibake
+    raw = _read_saved(tmp_path, "page.txt", template + mojibake)
+    assert raw.text == template + article
+    assert raw.encoding == "utf-8, mojibake repaired (encode sloppy-windows-1252, decode utf-8)"
+    raw = _read_saved(tmp_path, "page.txt", template + article)
+    assert (raw.encoding, raw.text) == ("utf-8", template + article)
+
+
+def test_c1_controls_of_windows_1252_read_as_latin1_are_repaired(tmp_path):
+    raw = _read_saved(tmp_path, "page.txt", "Don\x92t say \x93never\x94, he said \x96 twice.\n")
+    assert raw.text == "Don’t say “never”, he said – twice.\n"
+    assert raw.encoding == "utf-8, mojibake repaired (encode latin-1, decode windows-1252)"
+
+
+def test_mojibake_in_an_html_pages_article_is_repaired(tmp_path):
+    lede = "The delegations met in Türkiye on Monday – a “first step”."
+    markup = (
+        "<html><head><meta charset='utf-8'><title>Talks</title></head><body><h1>Talks go on</h1>"
+        f"<p>{_read_as_windows_1252(lede)}</p></body></html>"
+    )
+    raw = _read_saved(tmp_path, "page.html", markup)
+    assert raw.text == f"Talks go on\n{lede}\n"
+    assert raw.encoding.startswith("html:utf-8, mojibake repaired (encode sloppy-windows-1252")
+
+
 def test_a_text_dump_of_only_characters_no_reader_sees_is_a_read_error(tmp_path):
-    path = tmp_path / "page.txt"
-    path.write_text("\u00ad\u200b" * 40 + "\n", encoding="utf-8")
     with pytest.raises(ReadError, match="no visible text: only control characters"):
-        read_dump(path, tmp_path)
+        _read_saved(tmp_path, "page.txt", "\u00ad\u200b" * 40 + "\n")
 
 
 def test_line_breaks_in_running_text_are_spaces_between_items_lines_and_kept_in_pre():
