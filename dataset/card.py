@@ -189,7 +189,8 @@ def render_card(
         "boilerplate, quarantine, whitespace or unseen (control characters and soft hyphens, "
         "which no reader sees); see the build report.\n\n",
         "The pipeline (`talks build`): each dump's encoding is detected and recorded, and "
-        "mojibake (UTF-8 once read as Windows-1252) repaired by ftfy and recorded; its lines "
+        "mojibake (UTF-8 once read as Windows-1252) repaired by ftfy and recorded, and the "
+        "text composed to Unicode NFC; its lines "
         "are classified by the site layout's named boilerplate rules and generic heuristics, and "
         "the page is split into its main article and the related or next articles it shows, "
         "with title, source, byline, dateline and date; the records are validated (pandera), and "

@@ -608,9 +608,18 @@ def repair_mojibake(text: str) -> tuple[str, list[str]]:
     return "".join(lines), steps
 
 
-def repaired_encoding(encoding: str, steps: list[str]) -> str:
-    """The encoding as recorded: what the bytes were read as, and any mojibake repair."""
-    return f"{encoding}, mojibake repaired ({', '.join(steps)})" if steps else encoding
+def normalized(text: str) -> tuple[str, list[str]]:
+    """The text as it is split and stored, and what was done to it (for `encoding`): mojibake
+    repaired (repair_mojibake), then composed to Unicode NFC, so that a page written with
+    combining accents ("e" and U+0301, as some Vietnamese sites and copies from macOS are)
+    reads as one written precomposed: the same words for the layout rules, the stop words of
+    language detection, the dates and the duplicate hashes."""
+    text, steps = repair_mojibake(text)
+    notes = [f"mojibake repaired ({', '.join(steps)})"] if steps else []
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        notes.append("composed to NFC")
+    return text, notes
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)""", re.I)
@@ -808,7 +817,7 @@ def read_dump(path: Path, raw_dir: Path) -> RawFile:
     decoded = decode(data)
     if _is_markup(decoded.text):  # a page's source saved as .txt
         return _html_dump(dump_id_of(path), rel, sha, data)
-    repaired, steps = repair_mojibake(decoded.text)
+    repaired, notes = normalized(decoded.text)
     text = visible_text(repaired)
     if not text.strip():
         raise ReadError(
@@ -819,7 +828,7 @@ def read_dump(path: Path, raw_dir: Path) -> RawFile:
         rel,
         sha,
         len(data),
-        repaired_encoding(decoded.encoding, steps),
+        ", ".join([decoded.encoding, *notes]),
         text,
         decoded.bad_bytes,
         unseen_chars=len(repaired) - len(text),
@@ -883,12 +892,12 @@ def _html_dump(dump_id: str, rel: str, sha: str, data: bytes) -> RawFile:
         raise ReadError(f"HTML could not be parsed: {exc}") from exc
     if not text.strip():
         raise ReadError("HTML page has no visible text")
-    text, steps = repair_mojibake(text)
+    text, notes = normalized(text)
     metadata = {
-        key: value if value is None else repair_mojibake(value)[0]
+        key: value if value is None else normalized(value)[0]
         for key, value in html_metadata(decoded.text).items()
     }
-    encoding = repaired_encoding(f"html:{decoded.encoding}", steps)
+    encoding = ", ".join([f"html:{decoded.encoding}", *notes])
     return RawFile(dump_id, rel, sha, len(data), encoding, text, decoded.bad_bytes, metadata)
 
 

@@ -27,7 +27,8 @@ STATE_DIR = "state"
 SIGNATURES = "signatures.u32"
 STATE_FILE = "build.json"
 # Raised when an earlier build's records would no longer match this one's: 2, text dumps lost
-# the characters no reader sees (the report's "unseen" category) and mojibake is repaired.
+# the characters no reader sees (the report's "unseen" category); mojibake is repaired and
+# text composed to NFC.
 STATE_VERSION = 2
 
 

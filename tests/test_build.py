@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -215,23 +216,46 @@ def test_characters_no_reader_sees_leave_a_text_dump_and_are_counted(tmp_path):
     assert "| whitespace | unseen | articles kept |" in markdown
 
 
-def test_a_seed_saved_as_mojibake_builds_the_seeds_articles(tmp_path):
-    """A dump that went through UTF-8 read as Windows-1252 (every "’" a "â€™") gives the same
-    records as the dump itself, and its report says it was repaired."""
-    seed = shipped_raw_dir() / "001_7bdaac10551f4784.txt"
+def _as_mojibake(text: str) -> str:
+    """UTF-8 read as Windows-1252 (every "’" a "â€™"), undefined bytes as C1 controls."""
+    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in text.encode())
+
+
+@pytest.mark.parametrize(
+    ("seed_name", "spoil", "encoding"),
+    [
+        (
+            "001_7bdaac10551f4784.txt",
+            _as_mojibake,
+            "utf-8, mojibake repaired (encode sloppy-windows-1252, decode utf-8)",
+        ),
+        (
+            "003_c039cb3e7fe3091f.txt",
+            lambda text: unicodedata.normalize("NFD", text),
+            "utf-8, composed to NFC",
+        ),
+    ],
+    ids=["mojibake", "decomposed"],
+)
+def test_a_seed_saved_spoilt_builds_the_seeds_articles(tmp_path, seed_name, spoil, encoding):
+    """A dump that went through UTF-8 read as Windows-1252, or was saved with combining
+    accents, gives the same records as the dump itself (the same content hashes too), and its
+    report says what was repaired."""
+    seed = shipped_raw_dir() / seed_name
     text = seed.read_text(encoding="utf-8")
-    mojibake = "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in text.encode())
-    assert "â€" in mojibake
-    for name, content in (("clean", text), ("mojibake", mojibake)):
+    assert spoil(text) != text
+    for name, content in (("clean", text), ("spoilt", spoil(text))):
         (tmp_path / name).mkdir()
         (tmp_path / name / seed.name).write_text(content, encoding="utf-8")
     columns = ["article_id", "title", "source", "published_raw", "body", "body_spans"]
     clean = build(tmp_path / "clean", None)
-    repaired = build(tmp_path / "mojibake", None)
-    assert repaired.articles.height == 4
-    assert repaired.articles.select(columns).equals(clean.articles.select(columns))
+    repaired = build(tmp_path / "spoilt", None)
+    assert repaired.articles.height == clean.articles.height > 0
+    assert repaired.articles.select(*columns, "content_sha256").equals(
+        clean.articles.select(*columns, "content_sha256")
+    )
     (dump,) = repaired.report["dumps"]
-    assert dump["encoding"] == "utf-8, mojibake repaired (encode sloppy-windows-1252, decode utf-8)"
+    assert dump["encoding"] == encoding
 
 
 def test_short_teaser_is_quarantined_by_the_article_contract(tmp_path):

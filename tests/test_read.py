@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -317,6 +318,21 @@ def test_mojibake_lines_of_a_text_dump_are_repaired_and_the_repair_recorded(tmp_
     assert raw.encoding == "utf-8, mojibake repaired (encode sloppy-windows-1252, decode utf-8)"
     raw = _read_saved(tmp_path, "page.txt", template + article)
     assert (raw.encoding, raw.text) == ("utf-8", template + article)
+
+
+def test_a_text_written_with_combining_accents_is_read_composed(tmp_path):
+    """Vietnamese as some sites write it, and a French date: decomposed (NFD), they read as
+    the precomposed text does, and the encoding says the text was composed."""
+    text = "Cuộc đàm phán hòa bình tại Istanbul đã bắt đầu.\nPublié le 2 août 2025.\n"
+    raw = _read_saved(tmp_path, "page.txt", unicodedata.normalize("NFD", text))
+    assert (raw.text, raw.encoding) == (text, "utf-8, composed to NFC")
+    assert _read_saved(tmp_path, "page.txt", text).encoding == "utf-8"
+    page = "<html><body><p>" + unicodedata.normalize("NFD", text) + "</p></body></html>"
+    raw = _read_saved(tmp_path, "page.html", page)
+    assert (raw.text, raw.encoding) == (
+        " ".join(text.split()) + "\n",
+        "html:utf-8, composed to NFC",
+    )
 
 
 def test_c1_controls_of_windows_1252_read_as_latin1_are_repaired(tmp_path):

@@ -34,6 +34,7 @@ import argparse
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ from pathlib import Path
 import numpy as np
 from istanbul_talks.baselines.evaluate import bootstrap_weights, percentile_intervals
 from istanbul_talks.dataset.metadata import resolve_published
-from istanbul_talks.dataset.read import drop_unseen_characters
+from istanbul_talks.dataset.read import drop_unseen_characters, normalized
 from istanbul_talks.dataset.split import SplitArticle, split_text
 
 SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generality"
@@ -61,8 +62,9 @@ SPLITS = [
 
 def words(text: str) -> list[str]:
     """Words as a reader sees them: a reference body's soft hyphen or zero-width space, which the
-    HTML reader drops from the page, would otherwise cut a word in two on one side only."""
-    return WORD.findall(drop_unseen_characters(text).casefold())
+    HTML reader drops from the page, would otherwise cut a word in two on one side only, and so
+    would a combining accent the reader composes (NFC)."""
+    return WORD.findall(unicodedata.normalize("NFC", drop_unseen_characters(text)).casefold())
 
 
 def ngrams(text: str, n: int = N) -> Counter[tuple[str, ...]]:
@@ -195,16 +197,20 @@ def _read(folder: str, name: str) -> str:
     return (SET / folder / f"{name}.txt").read_text(encoding="utf-8")
 
 
+def _page(name: str) -> str:
+    """A stored page (the HTML reader's rendering) as `talks build` splits it: mojibake
+    repaired and composed to NFC after rendering (read.normalized)."""
+    return normalized(_read("pages", name))[0]
+
+
 def load(split: str = "heldout") -> list[tuple[str, str, str]]:
     """(name, page text, known body) of the split's pages."""
-    return [
-        (p["name"], _read("pages", p["name"]), _read("expected", p["name"])) for p in _index(split)
-    ]
+    return [(p["name"], _page(p["name"]), _read("expected", p["name"])) for p in _index(split)]
 
 
 def load_facts(split: str = "heldout", fact: str = "title") -> list[tuple[str, str, str]]:
     """(name, page text, known value) of the split's pages whose source gives `fact` (FACTS)."""
-    return [(p["name"], _read("pages", p["name"]), p[fact]) for p in _index(split) if p.get(fact)]
+    return [(p["name"], _page(p["name"]), p[fact]) for p in _index(split) if p.get(fact)]
 
 
 def fact_accuracy(pages, fact: str = "title") -> tuple[float, dict[str, bool]]:
