@@ -696,11 +696,12 @@ def _shown(text: str, whitespace: Whitespace) -> str:
 
 def render_html(markup: bytes) -> str:
     """The visible text of an HTML page (see `render_markup`)."""
-    return render_markup(decode_html(markup).text)
+    return render_markup(decode_html(markup).text)[0]
 
 
-def render_markup(text: str) -> str:
-    """The visible text of an HTML page, one line per block element (what a reader sees).
+def render_markup(text: str) -> tuple[str, list[str]]:
+    """The visible text of an HTML page, one line per block element (what a reader sees), and
+    what `normalized` did to it.
 
     Line breaks in the markup are read as a browser shows them, without the page's CSS: inside
     running text (an element holding words of its own) they are spaces, so paragraphs wrapped at
@@ -708,6 +709,9 @@ def render_markup(text: str) -> str:
     other elements) they separate lines, as its stylesheet most likely does; in <pre> they stay.
     A page the parser cannot read whole (a tag with thousands of attributes, nesting past 2,048
     levels) is a ReadError, not the part of it that was read.
+    Mojibake is repaired before the characters no reader sees are dropped (a soft hyphen read as
+    Windows-1252 is "Â\xad"), and after the markup's entities are read ("&Atilde;&copy;", a CMS's
+    escaped mojibake, shows as "Ã©").
     """
     _check_attribute_counts(text)
     # huge_tree: without it libxml2 stops at 256 levels of nesting, or at a text or attribute
@@ -722,10 +726,10 @@ def render_markup(text: str) -> str:
                 f"{error.message.split(',')[0]} (unclosed tags?); the parser drops what follows"
             )
     body = root.find("body")
-    shown = drop_unseen_characters("".join(_visible_pieces(body if body is not None else root)))
-    lines = (" ".join(line.split()) for line in shown.split("\n"))
+    shown, notes = normalized("".join(_visible_pieces(body if body is not None else root)))
+    lines = (" ".join(line.split()) for line in drop_unseen_characters(shown).split("\n"))
     text = "\n".join(line for line in lines if line)
-    return text + "\n" if text else ""
+    return (text + "\n" if text else ""), notes
 
 
 def _visible_pieces(top: etree._Element) -> list[str]:
@@ -887,12 +891,11 @@ def _html_dump(dump_id: str, rel: str, sha: str, data: bytes) -> RawFile:
     """An HTML page as a dump: its visible text, and what its markup says of the article."""
     decoded = decode_html(data)
     try:
-        text = render_markup(decoded.text)
+        text, notes = render_markup(decoded.text)
     except (etree.ParserError, ValueError) as exc:
         raise ReadError(f"HTML could not be parsed: {exc}") from exc
     if not text.strip():
         raise ReadError("HTML page has no visible text")
-    text, notes = normalized(text)
     metadata = {
         key: value if value is None else normalized(value)[0]
         for key, value in html_metadata(decoded.text).items()

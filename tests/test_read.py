@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import html
 import os
 import unicodedata
 from datetime import UTC, datetime
@@ -342,14 +343,23 @@ def test_c1_controls_of_windows_1252_read_as_latin1_are_repaired(tmp_path):
 
 
 def test_mojibake_in_an_html_pages_article_is_repaired(tmp_path):
+    """Its soft hyphen, repaired, is dropped as the rendering drops one."""
     lede = "The delegations met in Türkiye on Monday – a “first step”."
+    hyphenated = lede.replace("delegations", "dele\u00adgations")
     markup = (
         "<html><head><meta charset='utf-8'><title>Talks</title></head><body><h1>Talks go on</h1>"
-        f"<p>{_read_as_windows_1252(lede)}</p></body></html>"
+        f"<p>{_read_as_windows_1252(hyphenated)}</p></body></html>"
     )
     raw = _read_saved(tmp_path, "page.html", markup)
     assert raw.text == f"Talks go on\n{lede}\n"
     assert raw.encoding.startswith("html:utf-8, mojibake repaired (encode sloppy-windows-1252")
+    escaped = html.escape(_read_as_windows_1252(hyphenated)).encode("ascii", "xmlcharrefreplace")
+    page = tmp_path / "escaped.html"
+    page.write_bytes(b"<html><body><h1>Talks go on</h1><p>" + escaped + b"</p></body></html>")
+    assert b"&" in escaped and escaped.isascii()
+    raw = read_dump(page, tmp_path)
+    assert raw.text == f"Talks go on\n{lede}\n"
+    assert raw.encoding.startswith("html:utf-8, mojibake repaired (")
 
 
 def test_a_text_dump_of_only_characters_no_reader_sees_is_a_read_error(tmp_path):
