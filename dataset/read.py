@@ -525,9 +525,12 @@ Whitespace = Literal["pre", "flow", "layout"]
 # Characters a page prints that a reader never sees and that only break words apart for a
 # program: soft hyphens ("Bundes&shy;regierung"), zero-width spaces, word joiners and byte-order
 # marks inside the text, as trafilatura drops them, and the control characters a CMS leaves in
-# (U+0001, U+0007, DEL; not the tab, line breaks and form feed of HTML's whitespace). Zero-width
-# (non-)joiners stay: Persian, the Indic scripts and emoji sequences are written with them.
-_CONTROLS = "".join(chr(c) for c in (*range(0x09), 0x0B, *range(0x0E, 0x20), 0x7F))
+# (U+0001, U+0007, DEL; not the tab, line breaks and form feed of HTML's whitespace), with the C1
+# controls that mojibake repair (below, which runs first) leaves: those no code page defines,
+# such as U+0081. Zero-width (non-)joiners stay: Persian, the Indic scripts and emoji sequences
+# are written with them.
+_C1_CONTROLS = "".join(map(chr, range(0x80, 0xA0)))
+_CONTROLS = "".join(chr(c) for c in (*range(0x09), 0x0B, *range(0x0E, 0x20), 0x7F)) + _C1_CONTROLS
 UNSEEN = "\u00ad\u200b\u2060\ufeff" + _CONTROLS
 # In a text dump the controls that Python, and so the splitter, reads as line breaks (vertical
 # tab: a word processor's line break; the file, group and record separators) break lines, as
@@ -566,7 +569,6 @@ def visible_text(text: str) -> str:
 # what Windows-1252 prints for 0x80-0xBF). A Windows-1252 page read as Latin-1 leaves C1
 # controls ("Don\x92t"), which no real text holds.
 _UTF8_LEADS = "".join(map(chr, range(0xC2, 0xF5)))
-_C1_CONTROLS = "".join(map(chr, range(0x80, 0xA0)))
 _CONTINUATIONS = {chr(b) for b in range(0x80, 0xC0)} | {
     bytes([b]).decode("cp1252", "ignore") for b in range(0x80, 0xC0)
 } - {""}
@@ -604,7 +606,9 @@ def repair_mojibake(text: str) -> tuple[str, list[str]]:
         fixed, explanation = ftfy.fix_encoding_and_explain(line)
         if fixed != line:
             lines[n] = fixed
-            steps += [step for a, b in explanation if (step := f"{a} {b}") not in steps]
+            for action, argument in explanation:
+                if (step := f"{action} {argument}") not in steps:
+                    steps.append(step)
     return "".join(lines), steps
 
 

@@ -342,6 +342,16 @@ def test_c1_controls_of_windows_1252_read_as_latin1_are_repaired(tmp_path):
     assert raw.encoding == "utf-8, mojibake repaired (encode latin-1, decode windows-1252)"
 
 
+def test_c1_controls_no_code_page_defines_are_not_shown(tmp_path):
+    """U+0081 and U+008D, which no repair can read, are dropped and counted; beside them, a NEL
+    (U+0085) is Windows-1252's ellipsis, and each step of the repair is named once."""
+    raw = _read_saved(tmp_path, "page.txt", "Talks\x81 go on in Gen\x8dève.\n")
+    assert (raw.text, raw.encoding, raw.unseen_chars) == ("Talks go on in Genève.\n", "utf-8", 2)
+    raw = _read_saved(tmp_path, "page.html", "<p>Talks\x81 go on\x85 in Gen\x8dève.</p>")
+    assert raw.text == "Talks go on… in Genève.\n"
+    assert raw.encoding == "html:utf-8, mojibake repaired (transcode fix_c1_controls)"
+
+
 def test_mojibake_in_an_html_pages_article_is_repaired(tmp_path):
     """Its soft hyphen, repaired, is dropped as the rendering drops one."""
     lede = "The delegations met in Türkiye on Monday – a “first step”."
