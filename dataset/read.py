@@ -569,15 +569,17 @@ def visible_text(text: str) -> str:
 # what Windows-1252 prints for 0x80-0xBF). A Windows-1252 page read as Latin-1 leaves C1
 # controls ("Don\x92t"), which no real text holds.
 _UTF8_LEADS = "".join(map(chr, range(0xC2, 0xF5)))
-_CONTINUATIONS = {chr(b) for b in range(0x80, 0xC0)} | {
-    bytes([b]).decode("cp1252", "ignore") for b in range(0x80, 0xC0)
-} - {""}
+_CONTINUATIONS = re.escape(
+    "".join(
+        sorted(
+            {chr(b) for b in range(0x80, 0xC0)}
+            | {bytes([b]).decode("cp1252", "ignore") for b in range(0x80, 0xC0)}
+        )
+    )
+)
 # One pattern per lead, each opening with its literal: the regex engine finds a literal as fast
 # as `in` does, where one character class over every lead was a scan costing ~5% of a build.
-_AFTER_LEAD = {
-    lead: re.compile(f"{re.escape(lead)}[{re.escape(''.join(sorted(_CONTINUATIONS)))}]")
-    for lead in _UTF8_LEADS
-}
+_AFTER_LEAD = {lead: re.compile(f"{re.escape(lead)}[{_CONTINUATIONS}]") for lead in _UTF8_LEADS}
 
 
 def _shows_mojibake(text: str) -> bool:

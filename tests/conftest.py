@@ -64,6 +64,13 @@ def files_limited_to(n_bytes: int) -> Iterator[None]:
         signal.signal(signal.SIGXFSZ, handler)
 
 
+def read_as_windows_1252(text: str) -> str:
+    """What a program reading UTF-8 as Windows-1252 shows (mojibake: "’" as "â€™"): the five
+    bytes that code page leaves undefined (the 0x9D ending "”") as the C1 controls of those
+    numbers, as browsers do."""
+    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in text.encode())
+
+
 def files_and_bytes(folder: Path) -> dict[str, bytes]:
     return {
         str(path.relative_to(folder)): path.read_bytes()

@@ -26,7 +26,12 @@ from istanbul_talks.dataset.report import CATEGORIES
 from istanbul_talks.dataset.state import EARLIER_FILES, PreviousBuild
 from typer.testing import CliRunner
 
-from tests.conftest import files_and_bytes, load_benchmark_module, talks_with_files_limited_to
+from tests.conftest import (
+    files_and_bytes,
+    load_benchmark_module,
+    read_as_windows_1252,
+    talks_with_files_limited_to,
+)
 
 SPAIN = {"000_4455599c2c30be15-01", "000_4455599c2c30be15-03"}
 
@@ -216,17 +221,12 @@ def test_characters_no_reader_sees_leave_a_text_dump_and_are_counted(tmp_path):
     assert "| whitespace | unseen | articles kept |" in markdown
 
 
-def _as_mojibake(text: str) -> str:
-    """UTF-8 read as Windows-1252 (every "’" a "â€™"), undefined bytes as C1 controls."""
-    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in text.encode())
-
-
 @pytest.mark.parametrize(
     ("seed_name", "spoil", "encoding"),
     [
         (
             "001_7bdaac10551f4784.txt",
-            _as_mojibake,
+            read_as_windows_1252,
             "utf-8, mojibake repaired (encode sloppy-windows-1252, decode utf-8)",
         ),
         (

@@ -31,6 +31,8 @@ from istanbul_talks.dataset.read import (
     render_html,
 )
 
+from tests.conftest import read_as_windows_1252
+
 TEXT = "Türkiye hosts talks — «Istanbul» café\nSecond line with Ç and ş.\n"
 
 
@@ -301,18 +303,12 @@ def test_a_text_dump_loses_what_no_reader_sees_and_keeps_its_line_breaks(tmp_pat
     ]
 
 
-def _read_as_windows_1252(text: str) -> str:
-    """What a program reading UTF-8 as Windows-1252 shows: the five bytes that code page leaves
-    undefined (the 0x9D ending "”") as the C1 controls of those numbers, as browsers do."""
-    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in text.encode())
-
-
 def test_mojibake_lines_of_a_text_dump_are_repaired_and_the_repair_recorded(tmp_path):
     """UTF-8 read as Windows-1252 upstream ("â€™" for "’"), in the article but not in the
     page's template, which already reads right; text that merely looks alike stays."""
     article = "Talks in Türkiye – the “first step”, said Çavuşoğlu’s aide in Genève.\n"
     template = "Menu · Home ’ Türkiye\nCafé’s menu, São Paulo, SÃO PAULO\n"
-    mojibake = _read_as_windows_1252(article)
+    mojibake = read_as_windows_1252(article)
     assert "â€œ" in mojibake
     raw = _read_saved(tmp_path, "page.txt", template + mojibake)
     assert raw.text == template + article
@@ -358,12 +354,12 @@ def test_mojibake_in_an_html_pages_article_is_repaired(tmp_path):
     hyphenated = lede.replace("delegations", "dele\u00adgations")
     markup = (
         "<html><head><meta charset='utf-8'><title>Talks</title></head><body><h1>Talks go on</h1>"
-        f"<p>{_read_as_windows_1252(hyphenated)}</p></body></html>"
+        f"<p>{read_as_windows_1252(hyphenated)}</p></body></html>"
     )
     raw = _read_saved(tmp_path, "page.html", markup)
     assert raw.text == f"Talks go on\n{lede}\n"
     assert raw.encoding.startswith("html:utf-8, mojibake repaired (encode sloppy-windows-1252")
-    escaped = html.escape(_read_as_windows_1252(hyphenated)).encode("ascii", "xmlcharrefreplace")
+    escaped = html.escape(read_as_windows_1252(hyphenated)).encode("ascii", "xmlcharrefreplace")
     page = tmp_path / "escaped.html"
     page.write_bytes(b"<html><body><h1>Talks go on</h1><p>" + escaped + b"</p></body></html>")
     assert b"&" in escaped and escaped.isascii()
