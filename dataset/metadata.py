@@ -129,7 +129,11 @@ MAX_BYLINE_WORDS = 12
 # Capitals a name may start with, in the Latin and Cyrillic scripts of the corpus' languages.
 _CAPITAL = "A-ZÀ-ÖØ-ÞĆČĐŁŃŚŠŹŻŽŞĞİА-ЯЁЄІЇҐ"
 _NAME_WORD = rf"(?:[{_CAPITAL}](?:[^\W\d_]|[.'’-])*|\"[^\"]{{1,20}}\"|“[^”]{{1,20}}”)"
-_PARTICLES = r"(?:de|la|le|del|della|der|den|di|da|dos|das|du|van|von|bin|ibn|al|el|ter|ten|y)"
+# Words of names in lower case: "Alejandro de la Garza", "Ursula von der Leyen".
+NAME_PARTICLES = frozenset(
+    "de la le del della der den di da dos das du van von bin ibn al el ter ten y".split()  # noqa: SIM905
+)
+_PARTICLES = "(?:" + "|".join(sorted(NAME_PARTICLES)) + ")"
 _NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLES}\s+)*{_NAME_WORD}){{0,4}}"
 _BYLINE_HEAD = (
     r"^(?:(?:[^\w\s'\"‘’“”«»]+\s*)?"  # a symbol, not a quote mark
@@ -162,11 +166,32 @@ def match_byline(text: str) -> re.Match[str] | None:
     return by
 
 
+def _doubled_byline(line: str) -> str | None:
+    """The byline of a line that prints it twice, the first time without its "By" (a copy for
+    screen readers): "Mike Cason | mcason@al.com By Mike Cason | mcason@al.com" is "By Mike
+    Cason | mcason@al.com"; None for any other line."""
+    for word in (" By ", " by ", " BY "):
+        head, found, tail = line.partition(word)
+        if found and " " in head and head == tail:
+            return found.lstrip() + tail
+    return None
+
+
+# "Tom DiChristopher | @tdichristopher", "Mike Cason / mcason@al.com": a name alone (bare_name),
+# then the author's handle or e-mail address.
+NAME_WITH_CONTACT = re.compile(
+    r"^(?P<byline>[^|/·,@]+?)\s*[|/·,]?\s*(?:@\w{2,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)$"
+)
+
+
 # "By" or "Written by:" alone on a line: the name is on the next one.
 BYLINE_LABEL = re.compile(rf"{_BYLINE_HEAD}$")
 # A person's name alone on a line: two to four capitalised words (initials, particles, "Di
 # Stefano", "JOE HILDEBRAND"), none of them a word that names a page's section or a credit.
-_BARE_NAME_WORD = r"(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*|[A-Z]\.|[A-Z][A-Z'’-]+)"
+_BARE_NAME_WORD = (
+    r"(?:(?:Mc|Mac|Di|De|Da|Du|La|Le|Van|O['’]|D['’])?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"
+    r"|[A-Z]\.|[A-Z][A-Z'’-]+)"  # "DiChristopher", "McDonald", "O'Brien"; "J."; "HILDEBRAND"
+)
 BARE_NAME = re.compile(rf"^{_BARE_NAME_WORD}(?:\s+(?:{_PARTICLES}\s+)*{_BARE_NAME_WORD}){{1,3}}$")
 NOT_NAME_WORDS = frozenset(
     """news world sports sport business politics opinion opinions tech technology health science
@@ -177,7 +202,8 @@ NOT_NAME_WORDS = frozenset(
     crime money markets economy finance national international us uk europe asia africa america
     americas daily weekly newsletter subscribe sign login log the and of for all our about
     contact privacy terms policy cookie cookies advertisement sponsored watch listen
-    follow""".split()  # noqa: SIM905 -- a word list reads better as words
+    follow print email e-mail facebook twitter messenger whatsapp linkedin copy url link font
+    text size resize ad ads choices feedback""".split()  # noqa: SIM905 -- a word list reads better as words
 )
 
 
@@ -272,9 +298,16 @@ def parse_meta(
             published_raw=date.group("date"),
             rest=rest if rest < len(line) else None,
         )
+    doubled = _doubled_byline(line)
+    if doubled is not None:
+        return parse_meta(doubled, time_prefix=time_prefix)
     by = match_byline(line)
     if by and (n_words <= MAX_BYLINE_WORDS or not by.group("trailer")):
         return Meta(kind="byline", byline=by.group("byline").strip())
+    if "@" in line:
+        contact = NAME_WITH_CONTACT.match(line)
+        if contact and bare_name(contact.group("byline")):
+            return Meta(kind="byline", byline=contact.group("byline"))
     if n_words <= 6:
         bullet = BULLET_SOURCE.match(line)
         if bullet:

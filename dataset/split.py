@@ -20,10 +20,17 @@ import weakref
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import pairwise, takewhile
 
 from .layouts import Layout, detect_layout
-from .metadata import BYLINE_LABEL, Meta, bare_name, dateline_prefix, parse_meta
+from .metadata import (
+    BYLINE_LABEL,
+    NAME_PARTICLES,
+    Meta,
+    bare_name,
+    dateline_prefix,
+    parse_meta,
+)
 
 # A sentence ends in . ! ? or …, possibly inside closing quotes: "…on the road.'" but not "…back'".
 SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
@@ -78,6 +85,9 @@ MAX_LINES_AFTER_DATELINE = 1
 # Madrid"). Headlines open with the same words: "Por qué...", "Von der Leyen says...", "By 2030,
 # ...", "By the numbers".
 BYLINE_WORDS = frozenset({"by", "par", "por", "von", "di", "door", "av"})
+# A name alone at most this many lines below the main article's headline may be its byline (after
+# a comment count, a share bar, a "Text Size" button); further down it is a tag or a menu's.
+MAX_BYLINE_LINES_BELOW_HEADLINE = 8
 MAX_BYLINE_NAME_WORDS = 6
 BYLINE_NAME_END = re.compile(r"\s*[,|·•/]|\s[-–—]\s")
 CLOCK_IN_LINE = re.compile(r"\d{1,2}:\d{2}")
@@ -293,6 +303,8 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
     main = _main_block(blocks)
     _merge_continuations(lines, blocks, main)
     _drop_untitled_fragments(blocks, main)
+    if main is not None:
+        _mark_header_byline(lines, main)
     return _assemble(text, layout, lines, blocks, main, counts)
 
 
@@ -455,6 +467,56 @@ def _mark_bare_bylines(lines: list[Line]) -> None:
         meta = Meta(kind="byline", byline=line.text)
         for byline in (before, line) if labelled else (line,):
             byline.kind, byline.meta, byline.headline = "meta", meta, False
+
+
+def _mark_header_byline(lines: list[Line], main: _Block) -> None:
+    """The main article's author, printed between its headline and its body when no rule found
+    a byline: a byline in a language metadata does not read ("Par Laurence Defranoux", "Von
+    Hans Müller, Berlin"; BYLINE_WORDS), or a name alone ("Kaveh Waddell" under a "Text Size"
+    button). A name alone may also be a tag or a person the story is about ("Donald Trump"), so
+    it counts only when the page prints it again on another line ("Recent from Chris Thompson",
+    "Kaveh Waddell is an associate editor at The Atlantic.") and the body never mentions it but
+    to open a paragraph (an author's note, "Keith Noonan owns shares of ..."). Related articles'
+    headers are menus and tag lists too often ("Positively Utah", "Fantasy Basketball") for this
+    to hold there, and other stories' bylines are below MAX_BYLINE_LINES_BELOW_HEADLINE."""
+    if main.title is None or not main.body:
+        return
+    if any(lines[i].meta is not None and lines[i].meta.byline for i in main.meta):
+        return
+    body = [lines[i].text.casefold() for i in main.body]
+    last = min(main.body[0], main.title + 1 + MAX_BYLINE_LINES_BELOW_HEADLINE)
+    for i in range(main.title + 1, last):
+        line = lines[i]
+        if line.kind != "text" or i in main.meta:
+            continue
+        byline = _byline_name(line.text) or (
+            line.text if bare_name(line.text) and _printed_for_its_author(lines, i, body) else None
+        )
+        if byline is not None:
+            line.kind, line.meta, line.headline = "meta", Meta(kind="byline", byline=byline), False
+            main.meta = sorted([*main.meta, i])
+            return
+
+
+def _printed_for_its_author(lines: list[Line], i: int, body: list[str]) -> bool:
+    """Is the name alone on line i printed again on another line, and not spoken of in the
+    (casefolded) body paragraphs?"""
+    name = lines[i].text.casefold()
+    if _mentioned(name, body):
+        return False
+    return any(name in other.text.casefold() for j, other in enumerate(lines) if j != i)
+
+
+def _mentioned(name: str, paragraphs: list[str]) -> bool:
+    """Do the (casefolded) paragraphs speak of the person: the name, or its last word alone,
+    anywhere but where a paragraph opens with the whole name?"""
+    surname = re.compile(rf"(?<!\w){re.escape(name.split()[-1])}(?!\w)")
+    for paragraph in paragraphs:
+        if paragraph.startswith(name):
+            paragraph = paragraph[len(name) :]
+        if surname.search(paragraph):
+            return True
+    return False
 
 
 def _mark_repeated_paragraphs(lines: list[Line]) -> None:
@@ -884,14 +946,24 @@ def _is_byline_time_dateline_or_caption(text: str) -> bool:
 
 
 def _is_byline(text: str) -> bool:
-    """A byline word, then a name of a few words from a capital letter (see BYLINE_WORDS). The
-    word is looked for in the line's first characters: this runs on every line near a body, and
-    most are not bylines."""
+    return _byline_name(text) is not None
+
+
+def _byline_name(text: str) -> str | None:
+    """The name of a byline: a byline word, then a name of a few words from a capital letter
+    (see BYLINE_WORDS). The word is looked for in the line's first characters: this runs on
+    every line near a body, and most are not bylines."""
     word, space, _ = text[:6].partition(" ")
     if not space or word.rstrip(":").casefold() not in BYLINE_WORDS:
-        return False
+        return None
     name = BYLINE_NAME_END.split(text[len(word) + 1 :].lstrip(), maxsplit=1)[0]
-    return name[:1].isupper() and len(name.split()) <= MAX_BYLINE_NAME_WORDS
+    if not name[:1].isupper() or len(name.split()) > MAX_BYLINE_NAME_WORDS:
+        return None
+    # "By Sam Byford on June 29": the name ends where its words in lower case start.
+    words = list(takewhile(lambda w: w[:1].isupper() or w in NAME_PARTICLES, name.split()))
+    while words[-1] in NAME_PARTICLES:
+        words.pop()
+    return " ".join(words)
 
 
 def _title_words(text: str) -> list[str]:

@@ -165,6 +165,41 @@ def test_bylines_with_a_label_a_colon_or_name_particles(line, byline):
 
 
 @pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ("Tom DiChristopher | @tdichristopher", "Tom DiChristopher"),
+        ("Mike Cason / mcason@al.com", "Mike Cason"),
+        ("Mike Cason | mcason@al.com By Mike Cason | mcason@al.com", "Mike Cason"),
+        (
+            "Rajeev Dhir | NJ Advance Media for NJ.com "
+            "By Rajeev Dhir | NJ Advance Media for NJ.com",
+            "Rajeev Dhir",
+        ),
+    ],
+)
+def test_a_name_with_its_handle_or_address_and_a_byline_printed_twice_are_bylines(line, byline):
+    """A name alone then the author's handle or e-mail address needs no "By"; a byline printed
+    twice on its line, once without "By" (a copy for screen readers), is that byline."""
+    meta = parse_meta(line)
+    assert (meta.kind, meta.byline) == ("byline", byline)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Contact Us | tips@example.com",  # not a person's name
+        "Follow us @istanbultalks",
+        "Write to the desk at desk@example.com",
+        "Side by Side",  # one word twice is no byline printed twice
+        "Ana Ruiz By Ana Ruiz and Ali Kaya",  # the two halves differ
+    ],
+)
+def test_a_handle_or_an_address_after_other_words_is_no_byline(line):
+    meta = parse_meta(line)
+    assert meta is None or meta.byline is None
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "By the numbers: night buses",
@@ -270,7 +305,16 @@ def test_the_split_carries_the_layouts_date_order_to_the_article_rows():
 
 
 @pytest.mark.parametrize(
-    "line", ["Kaveh Waddell", "JOE HILDEBRAND", "Mark Di Stefano", "Alejandro de la Garza"]
+    "line",
+    [
+        "Kaveh Waddell",
+        "JOE HILDEBRAND",
+        "Mark Di Stefano",
+        "Alejandro de la Garza",
+        "Tom DiChristopher",
+        "Mary McDonald",
+        "Sean O'Brien",
+    ],
 )
 def test_a_name_alone_on_a_line_is_a_bare_name(line):
     assert bare_name(line)
@@ -285,6 +329,11 @@ def test_a_name_alone_on_a_line_is_a_bare_name(line):
         "Share This",
         "Getty Images",
         "Night Buses Run Again Soon",
+        "Print Email",  # buttons of a share bar
+        "Text Size",
+        "Facebook Messenger",
+        "Ad Choices",
+        "PlayStation Plus",  # a capital inside a word only after a name's prefix ("Mc", "Di")
     ],
 )
 def test_section_labels_credits_and_headlines_are_not_bare_names(line):

@@ -688,6 +688,50 @@ def test_a_name_after_a_lone_by_or_beside_the_date_is_the_byline():
         assert (main.title, main.byline, main.body) == (TITLE, None, WHOLE)
 
 
+def test_a_name_alone_under_the_headline_that_the_page_prints_again_is_the_byline():
+    """A name alone between the headline and the first paragraph, with no "By" and no date, is
+    the main article's byline when the page prints it again elsewhere (an author's box, "Recent
+    from ...", an author's note opening the last paragraph). A name the body speaks of is a tag
+    or a person in the story, and a name printed once may be either: neither is a byline."""
+    paragraphs = WHOLE.split("\n\n")
+    for again in (["Recent from Ana Ruiz"], ["Ana Ruiz is a transport reporter."]):
+        text = _page(TITLE, "12 comments", "Ana Ruiz", "Share", *paragraphs, "Related", *again)
+        result, main = _main(text)
+        assert (main.title, main.byline, main.body) == (TITLE, "Ana Ruiz", WHOLE)
+        labels = {text[p.start : p.end]: (p.category, p.label) for p in result.pieces}
+        assert labels["Ana Ruiz"] == ("metadata", "byline")
+    note = "Ana Ruiz covers transport for the paper and rode the first night bus."
+    _, main = _main(_page(TITLE, "Ana Ruiz", *paragraphs, note, "More from Ana Ruiz"))
+    assert (main.byline, main.body) == ("Ana Ruiz", WHOLE + "\n\n" + note)
+    in_story = [*paragraphs[:-1], paragraphs[-1] + " Mayor Ana Ruiz backed the plan."]
+    once = _page(TITLE, "Ana Ruiz", *paragraphs)
+    spoken_of = _page(TITLE, "Ana Ruiz", *in_story, "Tags: Ana Ruiz")
+    surname_only = _page(TITLE, "Ana Ruiz", *in_story[:-1], paragraphs[-1] + " Ruiz agreed.")
+    for text in (once, spoken_of, _page(surname_only, "Ana Ruiz")):
+        _, main = _main(text)
+        assert (main.title, main.byline) == (TITLE, None)
+    far_below = _page(TITLE, *[f"Menu item {n}" for n in range(8)], "Ana Ruiz", *paragraphs)
+    _, main = _main(far_below + "Ana Ruiz\n")
+    assert (main.title, main.byline) == (TITLE, None)
+
+
+def test_a_byline_in_another_language_under_the_headline_is_the_byline():
+    """ "Par", "Por", "Von" open bylines as "By" does; under the main article's headline such a
+    line is its byline, with or without a place after it, as is a "By" line that metadata does
+    not read as a byline."""
+    paragraphs = WHOLE.split("\n\n")
+    for line, name in (
+        ("Par Laurence Defranoux", "Laurence Defranoux"),
+        ("Por María García | Madrid", "María García"),
+        ("Von Hans Müller, Berlin", "Hans Müller"),
+        ("By Ana Ruiz on June 29", "Ana Ruiz"),  # the name ends where words in lower case start
+    ):
+        text = _page(TITLE, "Share", line, *paragraphs)
+        result, main = _main(text)
+        assert (main.title, main.byline, main.body) == (TITLE, name, WHOLE)
+        assert {text[p.start : p.end]: p.label for p in result.pieces}[line] == "byline"
+
+
 def test_of_two_lines_as_close_to_the_lede_the_one_sharing_more_words_is_the_title():
     """A tag line nearer the body ("Filed to: ...") may share as large a part of its words with
     the lede as the headline does; the headline shares more of them."""
