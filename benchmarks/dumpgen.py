@@ -1,7 +1,7 @@
 """Generate realistic raw dumps at scale: the seed layouts and an unknown one, seed-like lengths,
 and some near-duplicate stories (the same text retold by another outlet with small edits).
 
-    python benchmarks/dumpgen.py OUT_DIR COUNT [--seed 0]
+    python benchmarks/dumpgen.py OUT_DIR COUNT [--seed 0] [--html]
 
 Vocabulary, title and paragraph lengths are drawn from the shipped seed dumps, so token and line
 length distributions resemble the real corpus. Same seed and count, same files.
@@ -10,15 +10,26 @@ length distributions resemble the real corpus. Same seed and count, same files.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from pathlib import Path
 
 from istanbul_talks.dataset.read import shipped_raw_dir
 
 NEAR_DUPLICATE_SHARE = 0.1
+AUTHORS = ["Ayse Kaya", "John Smith", "Olena Shevchenko", "Karim Haddad", "Maria Rossi"]
+MENU = ["World", "Politics", "Business", "Opinion", "Sport", "Culture", "Video", "Podcasts"]
+FOOTER = ["About us", "Contact", "Privacy policy", "Cookie settings", "Terms of use"]
+# A news page's markup outweighs its text: inline styles and a tag manager's script of about
+# these sizes (characters) sit in the head of most CMS pages.
+PAGE_STYLE_CHARS = 6_000
+PAGE_SCRIPT_CHARS = 20_000
+STYLE_RULE = ".c{n} .w{v} {{ margin: 0 auto; padding: {n}px; color: #{v:06x}; }}"
+SCRIPT_LINE = "window.dataLayer.push({{'event': 'slot{n}', 'id': {v}, 'ready': true}});"
 SOURCES = ["Al Jazeera", "Arab News", "Qatar Tribune", "Asharq Al-Awsat", "Daily Sabah", "AFP"]
 DATELINES = ["ISTANBUL", "MOSCOW", "KYIV", "ANKARA", "WASHINGTON", "BRUSSELS"]
 
@@ -208,15 +219,104 @@ class Generator:
         )[0]
         return layout()
 
+    def page(self) -> str:
+        """A news page as a CMS serves it: the head's metadata, JSON-LD, a stylesheet and a
+        tag manager's script (PAGE_STYLE_CHARS and PAGE_SCRIPT_CHARS), a cookie banner and
+        menus, the article (headline, byline, time, share bar, photo, paragraphs with links, a
+        newsletter box), a related list and a footer."""
+        main = self.story()
+        site = self.rng.choice(SOURCES)
+        author = self.rng.choice(AUTHORS)
+        day, hour, minute = (
+            self.rng.randint(10, 28),
+            self.rng.randint(0, 23),
+            self.rng.randint(0, 59),
+        )
+        stamp = f"2025-06-{day}T{hour:02d}:{minute:02d}:00Z"
+        slug = "-".join(main.title.lower().split()[:8])
+        ld = json.dumps(
+            {
+                "@context": "https://schema.org",
+                "@type": "NewsArticle",
+                "headline": main.title,
+                "datePublished": stamp,
+                "author": {"@type": "Person", "name": author},
+                "publisher": {"@type": "Organization", "name": site},
+            }
+        )
+        out = [
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
+            f"<title>{escape(main.title)} | {escape(site)}</title>",
+            f'<meta property="og:title" content="{escape(main.title)}">',
+            f'<meta property="og:site_name" content="{escape(site)}">',
+            f'<meta name="author" content="{author}">',
+            f'<meta property="article:published_time" content="{stamp}">',
+            f'<link rel="canonical" href="https://news.example/2025/06/{slug}">',
+            f'<script type="application/ld+json">{ld}</script>',
+            f"<style>{self._filler(PAGE_STYLE_CHARS, STYLE_RULE)}</style>",
+            f"<script>{self._filler(PAGE_SCRIPT_CHARS, SCRIPT_LINE)}</script>",
+            "</head>\n<body>",
+            '<div class="cookie-banner"><p>We use cookies to improve your experience.</p>'
+            "<button>Accept all cookies</button></div>",
+            f'<header><a class="logo" href="/">{escape(site)}</a><nav><ul>',
+            *(f'<li><a href="/{m.lower()}">{m}</a></li>' for m in MENU),
+            "</ul></nav></header>\n<main>\n<article>",
+            f"<h1>{escape(main.title)}</h1>",
+            f'<div class="byline">By <a href="/authors/{author.split()[0].lower()}">{author}</a>'
+            f'</div>\n<time datetime="{stamp}">June {day}, 2025</time>',
+            '<ul class="share"><li><a href="#">Share</a></li><li><a href="#">Tweet</a></li>'
+            '<li><a href="#">Email</a></li></ul>',
+            f'<figure><img src="/img/{slug}.jpg" alt=""><figcaption>{escape(self.sentence())}'
+            "</figcaption></figure>",
+        ]
+        for i, paragraph in enumerate(main.paragraphs):
+            words = escape(paragraph).split(" ")
+            if len(words) > 12:  # a link inside the text, as articles link their sources
+                at = self.rng.randrange(len(words) - 4)
+                words[at] = f'<a href="/topics/{words[at].lower()}">{words[at]}'
+                words[at + 2] += "</a>"
+            out.append(f"<p>{' '.join(words)}</p>")
+            if i == 2:
+                out.append(
+                    '<aside class="newsletter"><h3>Newsletter</h3><p>Get the morning briefing '
+                    "in your inbox.</p><button>Sign up</button></aside>"
+                )
+        out += ["</article>", '<section class="related"><h2>Related Articles</h2><ul>']
+        for _ in range(3):
+            teaser = self.story(3, 12)
+            out.append(
+                f'<li><a href="/2025/06/{self.rng.randrange(10**6)}"><h3>'
+                f"{escape(teaser.title)}</h3></a><p>{escape(teaser.paragraphs[0])}</p></li>"
+            )
+        out += [
+            "</ul></section>\n</main>",
+            f"<footer><p>© 2025 {escape(site)}. All rights reserved.</p><ul>",
+            *(f'<li><a href="/{f.lower()}">{f}</a></li>' for f in FOOTER),
+            "</ul></footer>",
+            '<script src="/static/app.js" defer></script>\n</body>\n</html>',
+        ]
+        return "\n".join(out) + "\n"
 
-def generate(out_dir: Path, count: int, seed: int = 0) -> int:
-    """Write `count` dumps to out_dir; returns the number of bytes written."""
+    def _filler(self, chars: int, template: str) -> str:
+        """About `chars` characters of a stylesheet's rules or a script's lines, numbered."""
+        lines, size = [], 0
+        while size < chars:
+            line = template.format(n=len(lines), v=self.rng.randrange(10**6))
+            lines.append(line)
+            size += len(line) + 1
+        return "\n".join(lines)
+
+
+def generate(out_dir: Path, count: int, seed: int = 0, html: bool = False) -> int:
+    """Write `count` dumps (text dumps, or HTML pages with `html`) to out_dir; returns the
+    number of bytes written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     gen = Generator(seed)
+    write, suffix = (gen.page, "html") if html else (gen.dump, "txt")
     total = 0
     for i in range(count):
-        data = gen.dump().encode("utf-8")
-        (out_dir / f"{i:07d}_{seed:04d}.txt").write_bytes(data)
+        data = write().encode("utf-8")
+        (out_dir / f"{i:07d}_{seed:04d}.{suffix}").write_bytes(data)
         total += len(data)
     return total
 
@@ -262,9 +362,11 @@ def main() -> None:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("count", type=int)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--html", action="store_true", help="HTML pages, not text dumps")
     args = parser.parse_args()
-    total = generate(args.out_dir, args.count, args.seed)
-    print(f"{args.count} dumps, {total / 1e6:.1f} MB in {args.out_dir}")
+    total = generate(args.out_dir, args.count, args.seed, html=args.html)
+    kind = "HTML pages" if args.html else "dumps"
+    print(f"{args.count} {kind}, {total / 1e6:.1f} MB in {args.out_dir}")
 
 
 if __name__ == "__main__":

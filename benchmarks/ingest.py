@@ -2,7 +2,10 @@
 clustering of 1M generated articles.
 
     python benchmarks/ingest.py [--sizes 1000 10000 100000] [--repeats 3] [--workers 2]
-        [--cluster-articles 1000000]
+        [--cluster-articles 1000000] [--formats txt html]
+
+`--formats html` builds generated HTML pages (about 35 KB each, most of it a head's style and
+script, as CMS pages are) instead of, or beside, the text dumps; MB/s count the files' bytes.
 
 For each size it generates the dumps once (benchmarks/_work/, ignored by git), then, in the same
 run, times merely reading every file and times the full build in a fresh process, `repeats`
@@ -137,19 +140,24 @@ if __name__ == "__main__":
 )
 
 
-def corpus(size: int) -> Path:
-    folder = WORK / f"dumps-{size}"
+# What each input format's corpus folder is called, and its files' suffix.
+FORMATS = {"txt": ("dumps", "txt"), "html": ("pages", "html")}
+
+
+def corpus(size: int, fmt: str = "txt") -> Path:
+    name, _ = FORMATS[fmt]
+    folder = WORK / f"{name}-{size}"
     done = folder / ".complete"
     if not done.exists():
-        print(f"generating {size} dumps ...", flush=True)
-        generate(folder, size, seed=0)
+        print(f"generating {size} {name} ...", flush=True)
+        generate(folder, size, seed=0, html=fmt == "html")
         done.write_text("ok")
     return folder
 
 
-def read_only(folder: Path) -> tuple[float, int]:
+def read_only(folder: Path, fmt: str = "txt") -> tuple[float, int]:
     start = time.perf_counter()
-    total = sum(len(p.read_bytes()) for p in sorted(folder.glob("*.txt")))
+    total = sum(len(p.read_bytes()) for p in sorted(folder.glob(f"*.{FORMATS[fmt][1]}")))
     return time.perf_counter() - start, total
 
 
@@ -239,24 +247,33 @@ def main() -> None:
         default=[1_000_000],
         help="article counts for the clustering benchmark (none: skip it)",
     )
+    parser.add_argument(
+        "--formats",
+        choices=sorted(FORMATS),
+        nargs="+",
+        default=["txt"],
+        help="input formats to build: text dumps, generated HTML pages (dumpgen's `page`)",
+    )
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     rows = []
-    for size in args.sizes:
-        folder = corpus(size)
-        read_only(folder)  # warm the page cache so both timings read from memory
+    for fmt, size in ((fmt, size) for fmt in args.formats for size in args.sizes):
+        folder = corpus(size, fmt)
+        read_only(folder, fmt)  # warm the page cache so both timings read from memory
         reads, builds = [], []
         for _ in range(args.repeats):
-            reads.append(read_only(folder)[0])
+            reads.append(read_only(folder, fmt)[0])
             builds.append(build_once(folder, args.workers))
             print(
-                f"  {size}: build {builds[-1]['seconds']:.1f} s, read {reads[-1]:.2f} s", flush=True
+                f"  {size} {fmt}: build {builds[-1]['seconds']:.1f} s, read {reads[-1]:.2f} s",
+                flush=True,
             )
         seconds = statistics.median(b["seconds"] for b in builds)
         read = statistics.median(reads)
         mb = builds[0]["bytes"] / 1e6
         rows.append(
             {
+                "format": fmt,
                 "dumps": size,
                 "mb": round(mb, 1),
                 "build_s": round(seconds, 2),
@@ -272,13 +289,13 @@ def main() -> None:
             }
         )
     print(
-        "\n| dumps | MB | build s | read s | build MB/s | read MB/s | build/read | articles/s "
-        "| peak RSS MB (build) | peak RSS MB (build + workers) |"
+        "\n| format | dumps | MB | build s | read s | build MB/s | read MB/s | build/read "
+        "| articles/s | peak RSS MB (build) | peak RSS MB (build + workers) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
-            f"| {r['dumps']} | {r['mb']} | {r['build_s']} | {r['read_s']} | "
+            f"| {r['format']} | {r['dumps']} | {r['mb']} | {r['build_s']} | {r['read_s']} | "
             f"{r['build_mb_per_s']} | {r['read_mb_per_s']} | {r['build_to_read_ratio']} | "
             f"{r['articles_per_s']} | {r['peak_rss_mb']} | {r['tree_peak_rss_mb']} |"
         )
