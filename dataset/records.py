@@ -35,6 +35,15 @@ def article_rows(raw: RawFile, split: SplitResult, manifest: ManifestEntry | Non
         # For HTML pages, trafilatura's reading of the markup fills what the text did not show.
         fallback = html_meta if art.role == "main" else {}
         published_raw = art.published_raw or fallback.get("published_raw")
+        published_at = resolve_published(
+            published_raw, crawled_at, split.timezone, split.date_order
+        )
+        if published_at is None and published_raw != fallback.get("published_raw"):
+            # The text's date names no day by itself ("5 days ago" with no crawl time,
+            # "September 19 at 3:15 p.m.", "01.09.17"): the markup's, where it has one, does.
+            published_at = resolve_published(
+                fallback.get("published_raw"), crawled_at, split.timezone, split.date_order
+            )
         title_start, title_end = art.title_span or (None, None)
         rows.append(
             {
@@ -47,9 +56,7 @@ def article_rows(raw: RawFile, split: SplitResult, manifest: ManifestEntry | Non
                 "source": art.source or fallback.get("source") or (manifest and manifest.site),
                 "byline": art.byline or fallback.get("byline"),
                 "dateline": art.dateline,
-                "published_at": resolve_published(
-                    published_raw, crawled_at, split.timezone, split.date_order
-                ),
+                "published_at": published_at,
                 "published_raw": published_raw,
                 "body": art.body,
                 "title_start": title_start,

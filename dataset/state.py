@@ -28,8 +28,9 @@ SIGNATURES = "signatures.u32"
 STATE_FILE = "build.json"
 # Raised when an earlier build's records would no longer match this one's: 2, text dumps lost
 # the characters no reader sees (the report's "unseen" category); mojibake is repaired and
-# text composed to NFC.
-STATE_VERSION = 2
+# text composed to NFC. 3, bylines printed without "By" are read, and an HTML page's date the
+# text cannot place comes from its markup.
+STATE_VERSION = 3
 
 
 class StateError(ValueError):

@@ -395,3 +395,30 @@ def test_a_line_of_capitals_is_a_dateline_only_when_it_could_be_a_place():
     for line in ("NBC Nightly News", "NEW YORK DAILY NEWS", "SHARES", "BREAKING NEWS"):
         meta = parse_meta(line)
         assert meta is None or meta.dateline is None
+
+
+@pytest.mark.parametrize("shown", ["5 days ago", "December 2 at 3:15 p.m.", "12/02/16"])
+def test_an_html_pages_date_the_text_cannot_place_comes_from_its_markup(tmp_path, shown):
+    """The page prints a date that names no day by itself (relative, without a year, day and
+    month either way round); its markup's publication time does: `published_at` is the
+    markup's, `published_raw` stays what the page prints. With a crawl time that places the
+    printed date, the printed one is kept."""
+    from istanbul_talks.dataset.read import ManifestEntry, read_dump
+    from istanbul_talks.dataset.records import article_rows
+    from istanbul_talks.dataset.split import split_text
+
+    lede = "The city council voted on Monday to extend the night bus network. " * 4
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html><head><meta property="article:published_time" content="2016-12-02T09:30:00Z">'
+        "</head><body><h1>Night buses reach the outer districts</h1>"
+        f"<p>{shown}</p><p>{lede}</p></body></html>",
+        encoding="utf-8",
+    )
+    raw = read_dump(page, tmp_path)
+    row = article_rows(raw, split_text(raw.text), None)[0]
+    assert (row["published_raw"], row["published_at"].date().isoformat()) == (shown, "2016-12-02")
+    if shown == "5 days ago":
+        crawled = ManifestEntry(None, datetime(2016, 12, 9, 12, 0, tzinfo=UTC), None)
+        row = article_rows(raw, split_text(raw.text), crawled)[0]
+        assert row["published_at"] == datetime(2016, 12, 4, 12, 0, tzinfo=UTC)
