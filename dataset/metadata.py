@@ -79,7 +79,7 @@ _WEEKDAY = (
     r"|понеділок|вівторок|середа|четвер|п[’']ятниця|субота|неділя))"
 )
 # A day or a month named alone: "Tuesday", "Sept.", "mardi".
-_CALENDAR_WORD = re.compile(rf"(?:{_WEEKDAY}|{_MONTH}|{_DAY_FIRST_MONTH})", re.IGNORECASE)
+CALENDAR_WORD = re.compile(rf"(?:{_WEEKDAY}|{_MONTH}|{_DAY_FIRST_MONTH})", re.IGNORECASE)
 # "Published: 2025-06-02", "Thursday, June 5, 2025": a date opening the line, then maybe a title.
 ABSOLUTE_DATE = re.compile(
     rf"^(?:{_WEEKDAY},?\s+)?"
@@ -158,7 +158,7 @@ def match_byline(text: str) -> re.Match[str] | None:
     if by is None:
         return None
     name = by.group("byline")
-    if " " not in name and _CALENDAR_WORD.fullmatch(name):
+    if " " not in name and CALENDAR_WORD.fullmatch(name):
         return None
     trailer = by.group("trailer")
     if trailer and _SENTENCE_AFTER_NAME.match(trailer):

@@ -25,6 +25,7 @@ from itertools import pairwise, takewhile
 from .layouts import Layout, detect_layout
 from .metadata import (
     BYLINE_LABEL,
+    CALENDAR_WORD,
     NAME_PARTICLES,
     Meta,
     bare_name,
@@ -492,7 +493,7 @@ def _mark_header_byline(lines: list[Line], main: _Block) -> None:
         byline = _byline_name(line.text) or (
             line.text if bare_name(line.text) and _printed_for_its_author(lines, i, body) else None
         )
-        if byline is not None:
+        if byline is not None and not CALENDAR_WORD.fullmatch(byline):  # "By Tuesday night"
             line.kind, line.meta, line.headline = "meta", Meta(kind="byline", byline=byline), False
             main.meta = sorted([*main.meta, i])
             return

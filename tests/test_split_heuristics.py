@@ -730,6 +730,8 @@ def test_a_byline_in_another_language_under_the_headline_is_the_byline():
         result, main = _main(text)
         assert (main.title, main.byline, main.body) == (TITLE, name, WHOLE)
         assert {text[p.start : p.end]: p.label for p in result.pieces}[line] == "byline"
+    _, main = _main(_page(TITLE, "Share", "By Tuesday night", *paragraphs))
+    assert (main.title, main.byline, main.body) == (TITLE, None, WHOLE)  # a day is no name
 
 
 def test_of_two_lines_as_close_to_the_lede_the_one_sharing_more_words_is_the_title():
