@@ -226,6 +226,7 @@ class Generator:
         newsletter box), a related list and a footer."""
         main = self.story()
         site = self.rng.choice(SOURCES)
+        title, publisher = escape(main.title), escape(site)
         author = self.rng.choice(AUTHORS)
         day, hour, minute = (
             self.rng.randint(10, 28),
@@ -246,9 +247,9 @@ class Generator:
         )
         out = [
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
-            f"<title>{escape(main.title)} | {escape(site)}</title>",
-            f'<meta property="og:title" content="{escape(main.title)}">',
-            f'<meta property="og:site_name" content="{escape(site)}">',
+            f"<title>{title} | {publisher}</title>",
+            f'<meta property="og:title" content="{title}">',
+            f'<meta property="og:site_name" content="{publisher}">',
             f'<meta name="author" content="{author}">',
             f'<meta property="article:published_time" content="{stamp}">',
             f'<link rel="canonical" href="https://news.example/2025/06/{slug}">',
@@ -258,10 +259,10 @@ class Generator:
             "</head>\n<body>",
             '<div class="cookie-banner"><p>We use cookies to improve your experience.</p>'
             "<button>Accept all cookies</button></div>",
-            f'<header><a class="logo" href="/">{escape(site)}</a><nav><ul>',
+            f'<header><a class="logo" href="/">{publisher}</a><nav><ul>',
             *(f'<li><a href="/{m.lower()}">{m}</a></li>' for m in MENU),
             "</ul></nav></header>\n<main>\n<article>",
-            f"<h1>{escape(main.title)}</h1>",
+            f"<h1>{title}</h1>",
             f'<div class="byline">By <a href="/authors/{author.split()[0].lower()}">{author}</a>'
             f'</div>\n<time datetime="{stamp}">June {day}, 2025</time>',
             '<ul class="share"><li><a href="#">Share</a></li><li><a href="#">Tweet</a></li>'
@@ -290,7 +291,7 @@ class Generator:
             )
         out += [
             "</ul></section>\n</main>",
-            f"<footer><p>© 2025 {escape(site)}. All rights reserved.</p><ul>",
+            f"<footer><p>© 2025 {publisher}. All rights reserved.</p><ul>",
             *(f'<li><a href="/{f.lower()}">{f}</a></li>' for f in FOOTER),
             "</ul></footer>",
             '<script src="/static/app.js" defer></script>\n</body>\n</html>',

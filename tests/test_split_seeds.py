@@ -159,12 +159,9 @@ def test_inline_dateline_is_taken_out_of_the_body():
     assert (spain.dateline, tennis.dateline) == ("MADRID", "PARIS")
 
 
-def test_stories_generated_in_the_seed_layouts_keep_their_own_titles():
-    """The benchmark's generator writes the seed layouts with known stories (three related
-    teasers a page, each one long paragraph): articles get their own story's title, never
-    another story's. A few stay untitled or take a line of their own text: a short generated
-    title that starts with "By " reads as a byline, one ending in " -" as a dateline, a first
-    paragraph with no full stop as a title."""
+def _recording_generator(seed: int):
+    """The benchmark's generator module, and a generator of it that keeps the stories it draws
+    in `drawn` (emptied by the caller before each dump or page)."""
     dumpgen = load_benchmark_module("dumpgen.py")
 
     class Recording(dumpgen.Generator):
@@ -177,7 +174,16 @@ def test_stories_generated_in_the_seed_layouts_keep_their_own_titles():
             self.drawn.append(story)
             return story
 
-    generator = Recording(seed=11)
+    return dumpgen, Recording(seed)
+
+
+def test_stories_generated_in_the_seed_layouts_keep_their_own_titles():
+    """The benchmark's generator writes the seed layouts with known stories (three related
+    teasers a page, each one long paragraph): articles get their own story's title, never
+    another story's. A few stay untitled or take a line of their own text: a short generated
+    title that starts with "By " reads as a byline, one ending in " -" as a dateline, a first
+    paragraph with no full stop as a title."""
+    _, generator = _recording_generator(seed=11)
     found = right = 0
     for _ in range(300):
         generator.drawn = []
@@ -202,15 +208,7 @@ def test_generated_html_pages_read_as_their_stories():
     under it reads as a sub-heading of the teaser above: the reader does not use the markup's
     <figcaption>, <aside> or list items (on the generality pages' HTML, leaving the first two
     out moved the tuned pages' body F1 by under 0.002: the references keep captions)."""
-    dumpgen = load_benchmark_module("dumpgen.py")
-
-    class Recording(dumpgen.Generator):
-        def story(self, *args):
-            story = super().story(*args)
-            self.drawn.append(story)
-            return story
-
-    generator = Recording(seed=4)
+    dumpgen, generator = _recording_generator(seed=4)
     pages, first_teaser_found = 40, 0
     for _ in range(pages):
         generator.drawn = []

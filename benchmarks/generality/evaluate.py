@@ -43,6 +43,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -313,9 +314,10 @@ def main() -> None:
                 print(f"    {name:40s} F1 {s.f1:.3f} P {s.precision:.3f} R {s.recall:.3f}")
     for fact in FACTS:
         known = load_facts(args.split, fact)
-        if args.html:  # the page's name stands for the page: its row is read already
-            known = [(name, name, value) for name, _, value in known]
-        extract = (lambda name, fact=fact: row_fact(rows[name], fact)) if args.html else None
+        extract = None
+        if args.html:  # the facts are read off each page's main article row
+            known = [(name, rows[name], value) for name, _, value in known]
+            extract = partial(row_fact, fact=fact)
         accuracy, per_page = fact_accuracy(known, fact, extract)
         print(f"{fact:12s} {args.split} ({len(known)} pages with a known {fact}): {accuracy:.3f}")
         if args.show:
