@@ -232,3 +232,13 @@ def test_html_pages_are_read_as_a_build_reads_them_with_the_markups_fill_ins(tmp
         "byline": "Ana Ruiz",
     }
     assert evaluate.row_fact(None, "title") == ""
+
+
+def test_html_pages_missing_from_the_folder_are_named(tmp_path, monkeypatch, capsys):
+    """evaluate.py --html on a folder without the split's pages (make_set.py --html-only not
+    run, or run into another folder) stops, saying how many are missing and naming some."""
+    monkeypatch.setattr("sys.argv", ["evaluate.py", "--split", "dev", "--html", str(tmp_path)])
+    with pytest.raises(SystemExit) as refused:
+        evaluate.main()
+    assert refused.value.code == 2
+    assert f"{tmp_path} holds no HTML of 10 pages: ['newspaper4k-" in capsys.readouterr().err
