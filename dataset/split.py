@@ -105,6 +105,10 @@ CAPTION_BREAK = re.compile(r"[a-z]{3}\.\s+[A-Z(]")  # "... in San Francisco. (Ub
 # A list inside an article: an introducing sentence of this many words ending in ":", then items
 # that cost little, so the body runs on through them to the prose after the list.
 MIN_LIST_INTRO_WORDS = 4
+# A related list's teaser without byline or date: its headline and at most this many lines
+# of summary; a list with fewer summaries than MIN_TEASER_LIST is not told from a sub-heading.
+MAX_TEASER_SUMMARY_LINES = 2
+MIN_TEASER_LIST = 2
 LIST_ITEM_COST = 1.0
 # A paragraph printed twice within a few lines is a caption or a teaser's summary shown by two
 # page elements, not article text, which does not repeat itself.
@@ -690,17 +694,42 @@ def _is_head_below_standfirst(lines: list[Line], group: list[int], prose_above: 
     )
 
 
+def _teaser_heads(lines: list[Line], first: int, last: int, groups: list[list[int]]) -> set[int]:
+    """Under a section marker ("Related Articles"), teasers that print no byline or date: a
+    headline and a summary of a line or two (or none), over and over. Each headline opens a related
+    article of its own (the first lines of their groups are returned). Only where every
+    headline of the region is printed so: a full story under "Next Article" has paragraphs
+    under its sub-headings, and they stay in its body."""
+    if first == 0 or lines[first - 1].kind != "marker":
+        return set()
+    heads = [g for g in groups if any(lines[i].kind in {"text", "meta"} for i in g)]
+    if not heads or any(lines[i].prose for i in range(first, heads[0][0])):
+        return set()
+    ends = [g[0] for g in heads[1:]] + [last]
+    summarized = 0
+    for group, end in zip(heads, ends, strict=True):
+        texts = [i for i in group if lines[i].kind in {"text", "meta"}]
+        summary = sum(line.prose for line in lines[group[-1] + 1 : end])
+        if len(texts) != 1 or not lines[texts[0]].headline or summary > MAX_TEASER_SUMMARY_LINES:
+            return set()
+        summarized += summary > 0
+    return {g[0] for g in heads} if summarized >= MIN_TEASER_LIST else set()
+
+
 def _blocks(lines: list[Line], first: int, last: int) -> list[_Block]:
-    """The region cut where a header group opens an article. The prose above a byline-and-date
-    head (see _is_head_below_standfirst) makes a block that is a standfirst, never an article."""
+    """The region cut where a header group opens an article, and at each headline of a teaser
+    list (see _teaser_heads). The prose above a byline-and-date head (see
+    _is_head_below_standfirst) makes a block that is a standfirst, never an article."""
     starts = [first]
     headers: dict[int, list[int]] = {}
     standfirsts: set[int] = set()
     prose_above, scanned = 0, first  # prose words since the current block began
-    for group in _header_groups(lines, first, last):
+    groups = _header_groups(lines, first, last)
+    teasers = _teaser_heads(lines, first, last, groups)
+    for group in groups:
         prose_above += sum(line.words for line in lines[scanned : group[0]])  # prose between groups
         scanned = group[-1] + 1
-        strong = _is_strong_header(lines, group)
+        strong = group[0] in teasers or _is_strong_header(lines, group)
         if strong or _is_head_below_standfirst(lines, group, prose_above):
             if not strong:
                 standfirsts.add(starts[-1])

@@ -305,6 +305,88 @@ def test_a_teaser_list_after_a_widget_does_not_continue_the_article():
     assert main.body == "\n\n".join([LEDE, SECOND])
 
 
+TEASERS = [
+    (
+        "Night fares to be reviewed by spring",
+        "The transport office will report on fares after midnight before the spring timetable, "
+        "the council said, after complaints from nurses and cleaners.",
+    ),
+    (
+        "Shift workers welcome the new routes",
+        "Unions at the two hospitals in the outer districts said the routes would cut journeys "
+        "home by an hour for hundreds of their members.",
+    ),
+    (
+        "Trains or buses for the suburbs",
+        "A study for the regional authority compares a night train service with more buses and "
+        "finds the buses cheaper for the first five years.",
+    ),
+]
+
+
+def _related(text: str) -> list[tuple[str | None, str]]:
+    result, _ = _main(text)
+    return [(a.title, a.body) for a in result.articles if a.role == "related"]
+
+
+def test_each_teaser_of_a_related_list_without_bylines_or_dates_is_an_article():
+    """A related list of headlines and summaries, with no byline or date line between them,
+    gives one related article per teaser, not one whose sub-headings are the later headlines;
+    a headline with no summary under it is a link and no article."""
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        SECOND,
+        THIRD,
+        "Related Articles",
+        *(line for teaser in TEASERS for line in teaser),
+        "New bike lanes open in the old town",
+    )
+    assert _related(text) == TEASERS
+    _, main = _main(text)
+    assert main.body == WHOLE
+
+
+def test_a_story_under_next_article_keeps_its_sub_headings():
+    """The story under "Next Article" has paragraphs under its sub-headings: one article."""
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        SECOND,
+        THIRD,
+        "Next Article",
+        "Fares for the night buses are under review",
+        LEDE.replace("Monday", "Tuesday"),
+        "What the workers say",
+        SECOND,
+        THIRD.replace("overdue", "late"),
+        THIRD,
+        "What comes next",
+        SECOND.replace("4 million", "5 million"),
+    )
+    ((title, body),) = _related(text)
+    assert title == "Fares for the night buses are under review"
+    assert body.split("\n\n")[1] == "What the workers say"
+    assert body.endswith("What comes next\n\n" + SECOND.replace("4 million", "5 million"))
+
+
+def test_sub_headings_of_the_page_s_own_article_stay_in_its_body_however_short_their_sections():
+    """Sub-headings with a paragraph each, in the page's own article: no marker opens them, so
+    they are not a teaser list ("War rages on" in the seeds)."""
+    (first_title, first_summary), (second_title, second_summary) = TEASERS[:2]
+    text = _page(
+        "Night buses to reach the outer districts",
+        LEDE,
+        first_title,
+        first_summary,
+        second_title,
+        second_summary,
+    )
+    result, main = _main(text)
+    assert main.body == "\n\n".join([LEDE, *TEASERS[0], *TEASERS[1]])
+    assert [a.role for a in result.articles] == ["main"]
+
+
 ABOUT = (
     "CityNews is an independent online newsroom covering transport, housing and the life of "
     "the outer districts, with reporters in every borough and readers in all of them."
