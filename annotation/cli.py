@@ -12,13 +12,14 @@ from typing import Annotated
 
 import polars as pl
 import typer
+from istanbul_talks.dataset.messages import say
 from rich.console import Console
 from rich.table import Table
 
 app = typer.Typer(help="Label articles in a real Label Studio server.", no_args_is_help=True)
-console = Console(stderr=True)
 # Tables go to stdout; when it is not a terminal (a pipe, a file) they must not be cut at 80.
-out = Console(width=None if sys.stdout.isatty() else 160)
+# Cells hold annotator names and file names, shown as written (no rich markup).
+out = Console(width=None if sys.stdout.isatty() else 160, markup=False)
 DEFAULT_BUILD = Path("out")
 DEFAULT_LABELS = Path("labels")
 DEFAULT_TARGET = 2  # annotators wanted per article
@@ -39,7 +40,7 @@ LabelsOption = Annotated[Path, typer.Option(help="Folder for snapshots and label
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    console.print(f"[red]error:[/red] {exc}", highlight=False)
+    say(str(exc), "error")
     return typer.Exit(1)
 
 
@@ -113,7 +114,7 @@ def push_command(
         raise _fail(exc) from exc
     predictor = _predictor(model) if predictions else None
     if predictor:
-        console.print(f"pre-annotations from {predictor.model_version}")
+        say(f"pre-annotations from {predictor.model_version}")
     try:
         result = push(
             _client(url, data_dir),
@@ -124,7 +125,7 @@ def push_command(
     except AnnotateError as exc:
         raise _fail(exc) from exc
     created = "created" if result.project_created else "found"
-    console.print(
+    say(
         f"project {result.project_id} ({created}): {result.imported} tasks imported, "
         f"{result.already_there} already there"
     )
@@ -175,16 +176,16 @@ def pull_command(
         export = export_project(client, _project_id(client, project))
         key = pseudonym_key(data_dir or default_data_dir())
         snapshot = save_snapshot(scrub(export, people(client, key)), labels / "snapshots")
-        console.print(f"snapshot: {snapshot}")
+        say(f"snapshot: {snapshot}")
         table, problems, gold = write_label_tables(snapshot, labels)
     except (AnnotateError, OutputError, PseudonymKeyError) as exc:
         raise _fail(exc) from exc
-    console.print(
+    say(
         f"{table['article_id'].n_unique()} articles, {table['annotator'].n_unique()} annotators, "
         f"{gold.height} gold labels, {problems.height} quarantined -> {labels}/"
     )
     for row in problems.head(20).iter_rows(named=True):
-        console.print(f"[yellow]quarantined:[/yellow] {row['article_id']}: {row['reason']}")
+        say(f"{row['article_id']}: {row['reason']}", "quarantined")
 
 
 @app.command("status")
@@ -292,7 +293,7 @@ def guidelines_command(
                     f"GUIDELINES.md label tables differ from schema.toml (missing: {missing})"
                 )
             )
-        console.print("GUIDELINES.md label tables match schema.toml")
+        say("GUIDELINES.md label tables match schema.toml")
         return
     print(rendered, end="")
 
@@ -317,4 +318,4 @@ def reference_command(
         snapshot = make_reference_labels(build().articles, out)
     except (AnnotateError, OutputError, SchemaError) as exc:
         raise _fail(exc) from exc
-    console.print(f"reference labels: {snapshot}")
+    say(f"reference labels: {snapshot}")

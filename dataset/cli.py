@@ -9,16 +9,14 @@ from typing import Annotated
 
 import typer
 from istanbul_talks.annotation.cli import app as annotate_app
-from rich.console import Console
 
 from .dedupe import DEFAULT_SHINGLE, DEFAULT_THRESHOLD, DedupeConfig
+from .messages import say
 from .read import ManifestError
 
 app = typer.Typer(
     help="istanbul-talks: news-page dumps to a labeled research dataset.", no_args_is_help=True
 )
-# Messages name files: soft wrap keeps a long path on one line, as a terminal shows it anyway.
-console = Console(stderr=True, soft_wrap=True)
 DEFAULT_OUT = Path("out")
 MAX_LISTED = 20  # files listed on the terminal; the report lists them all
 INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
@@ -92,7 +90,7 @@ def build_command(
             try:
                 result = build_on_ray(raw, out, manifest, config, address, progress)
             except EngineError as exc:
-                console.print(f"[red]error:[/red] {exc}")
+                say(str(exc), "error")
                 raise typer.Exit(2) from exc
         else:
             if address is not None:  # meant for a cluster: building here instead would mislead
@@ -114,34 +112,32 @@ def build_command(
         OutputError,
         ValueError,
     ) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        say(str(exc), "error")
         raise typer.Exit(2) from exc
     except KeyboardInterrupt:
-        console.print(
-            f"[red]interrupted:[/red] the build was stopped; {out}/ holds the earlier build, "
-            "unchanged (this one only if it had just finished: see report.md)"
+        say(
+            f"the build was stopped; {out}/ holds the earlier build, "
+            "unchanged (this one only if it had just finished: see report.md)",
+            "interrupted",
         )
         raise typer.Exit(INTERRUPTED) from None
     t = result.summary["totals"]
-    console.print(
+    say(
         f"{t['files']} files ({t['files_built']} built, {t['files_quarantined']} quarantined, "
         f"{t['files_skipped']} skipped): {t['articles_kept']} articles, "
         f"{t['articles_canonical']} canonical, {t['quarantine_rows']} quarantine rows -> {out}/"
     )
     problems = result.summary["problem_files"]
     for dump in problems[:MAX_LISTED]:
-        console.print(
-            f"[yellow]{dump['status'].split(':')[0]}:[/yellow] {dump['path']}: "
-            f"{dump['status'].split(': ', 1)[-1]}",
-            highlight=False,
-        )
+        label, _, reason = dump["status"].partition(": ")  # "quarantined: empty file"
+        say(f"{dump['path']}: {reason}", label)
     unbuilt = t["files"] - t["files_built"]
     if unbuilt > MAX_LISTED:
-        console.print(f"... and {unbuilt - MAX_LISTED} more files; see {out}/report.md")
+        say(f"... and {unbuilt - MAX_LISTED} more files; see {out}/report.md")
     for warning in result.summary["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        say(warning, "warning")
     if t["articles_kept"] == 0:
-        console.print("[red]error:[/red] no article could be built; see report.md")
+        say("no article could be built; see report.md", "error")
         raise typer.Exit(1)
     _publish_when_labeled(out)
 
@@ -157,25 +153,20 @@ def _publish_when_labeled(out: Path) -> None:
         _warn_if_release_is_stale(out)
         return
     if not labels_for(out):
-        console.print("no labels for these articles: `talks publish --labels DIR` makes a release")
+        say("no labels for these articles: `talks publish --labels DIR` makes a release")
         _warn_if_release_is_stale(out)
         return
     try:
         release = publish(out, out / "release")
     except ImportError as exc:
-        console.print(
-            f"release skipped: {exc.name} missing (pip install 'istanbul-talks[publish]')"
-        )
+        say(f"release skipped: {exc.name} missing (pip install 'istanbul-talks[publish]')")
         _warn_if_release_is_stale(out)
         return
     except OutputError as exc:
-        console.print(
-            f"[red]error:[/red] the build is in {out}/, but its release was not written: {exc}",
-            highlight=False,
-        )
+        say(f"the build is in {out}/, but its release was not written: {exc}", "error")
         _warn_if_release_is_stale(out)
         raise typer.Exit(2) from exc
-    console.print(f"labeled release -> {release.out_dir}/ (load_dataset('{release.out_dir}'))")
+    say(f"labeled release -> {release.out_dir}/ (load_dataset('{release.out_dir}'))")
 
 
 def _warn_if_release_is_stale(out: Path) -> None:
@@ -183,10 +174,10 @@ def _warn_if_release_is_stale(out: Path) -> None:
     load_dataset would read as if they were this one's."""
     release = out / "release"
     if release.is_dir() and any(not entry.name.startswith(".") for entry in release.iterdir()):
-        console.print(
-            f"[yellow]warning:[/yellow] {out}/release/ is the release of an earlier build, not "
+        say(
+            f"{out}/release/ is the release of an earlier build, not "
             "of this one: `talks publish --labels DIR` makes this build's",
-            highlight=False,
+            "warning",
         )
 
 
@@ -216,7 +207,7 @@ def publish_command(
                 "HF_TOKEN is not set: export a Hugging Face write token to --push-to-hub"
             )
         release = publish(build, out or build / "release", labels)
-        console.print(
+        say(
             "release -> "
             + f"{release.out_dir}/: "
             + ", ".join(f"{c} {sum(s.values())} rows" for c, s in release.configs.items())
@@ -224,12 +215,12 @@ def publish_command(
         if push_to_hub:
             files = upload(release.out_dir, push_to_hub, dry_run=dry_run)
             verb = "would upload" if dry_run else "uploaded"
-            console.print(f"{verb} {len(files)} files to {push_to_hub}: {', '.join(files)}")
+            say(f"{verb} {len(files)} files to {push_to_hub}: {', '.join(files)}")
     except PublishError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        say(str(exc), "error")
         raise typer.Exit(1) from exc
     except OutputError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        say(str(exc), "error")
         raise typer.Exit(2) from exc
 
 
@@ -258,20 +249,18 @@ def baselines_command(
         from istanbul_talks.baselines.report import best_result
         from istanbul_talks.baselines.run import run
     except ImportError as exc:
-        console.print(
-            f"[red]error:[/red] {exc.name} missing: pip install 'istanbul-talks[baselines]'"
-        )
+        say(f"{exc.name} missing: pip install 'istanbul-talks[baselines]'", "error")
         raise typer.Exit(2) from exc
     from .outputs import OutputError
 
     try:
         summary = run(dataset, config, out, text_column, label_column, group_column, progress)
     except (DataError, OutputError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        say(str(exc), "error")
         raise typer.Exit(2) from exc
     for name, task in summary["tasks"].items():
         top = best_result(task)
         if top:
             metric = headline(task["kind"])
-            console.print(f"{name}: best cv {metric} {top['metrics'][metric]:.3f} ({top['model']})")
-    console.print(f"results -> {out}/results.md, results.json and plots")
+            say(f"{name}: best cv {metric} {top['metrics'][metric]:.3f} ({top['model']})")
+    say(f"results -> {out}/results.md, results.json and plots")

@@ -16,6 +16,7 @@ import time
 import unicodedata
 from pathlib import Path
 
+import istanbul_talks.dataset
 import numpy as np
 import polars as pl
 import pytest
@@ -822,3 +823,21 @@ def test_a_raw_folder_whose_path_is_not_utf8_builds_and_an_out_folder_is_refused
     done = CliRunner().invoke(app, ["build", "--raw", str(raw), "--out", str(out)])
     assert done.exit_code == 2
     assert "the path is not UTF-8; choose another" in done.output
+
+
+def test_messages_print_brackets_in_file_names_and_pip_extras_as_written(tmp_path, monkeypatch):
+    """rich reads "[draft]" or "[publish]" as a style tag and drops it from a message."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "notes[draft].txt").write_bytes(b"")
+    nothing = CliRunner().invoke(
+        app, ["build", "--raw", str(raw), "--out", str(tmp_path / "out"), "--no-progress"]
+    )
+    assert "quarantined: notes[draft].txt: empty file" in nothing.output, nothing.output
+    monkeypatch.setitem(sys.modules, "yaml", None)  # the publish extra left out
+    # The card is imported again, without yaml; both handles on the module come back afterwards.
+    monkeypatch.delitem(sys.modules, "istanbul_talks.dataset.card", raising=False)
+    monkeypatch.delattr(istanbul_talks.dataset, "card", raising=False)
+    seeds = CliRunner().invoke(app, ["build", "--out", str(tmp_path / "seeds"), "--no-progress"])
+    assert seeds.exit_code == 0, seeds.output
+    assert "release skipped: yaml missing (pip install 'istanbul-talks[publish]')" in seeds.output
