@@ -242,7 +242,7 @@ def _process(rel: str, raw_dir: Path, entry: ManifestEntry | None) -> _Outcome:
     except Exception as exc:  # a bug in a parser (lxml, trafilatura) must cost one dump too
         return _unread(path, rel, f"reader failed ({type(exc).__name__}: {exc})")
     try:
-        split = split_text(raw.text)
+        split = split_text(raw.text, extracted=raw.extracted_text)
         dump = account(raw.dump_id, raw.path, raw.text, split.pieces, raw.unseen_chars)
     except Exception as exc:  # a splitter bug must cost one dump, not the build
         reason = f"{rel}: splitter failed ({type(exc).__name__}: {exc})"

@@ -97,6 +97,11 @@ class RawFile:
     # HTML page's text is its rendering, which leaves them out as it leaves out the markup.
     unseen_chars: int = 0
 
+    @property
+    def extracted_text(self) -> str | None:
+        """An HTML page's main article text as trafilatura found it in the markup, else None."""
+        return (self.html_metadata or {}).get("main_text")
+
 
 @dataclass(frozen=True)
 class ReadFailure:
@@ -773,23 +778,31 @@ def _visible_pieces(top: etree._Element) -> list[str]:
     return pieces
 
 
-def html_metadata(markup: str) -> dict[str, str | None]:
-    """Title, author, date and site name as trafilatura reads them from the page's markup (as
-    decoded for its text, so that both read the page in one charset)."""
+def html_reading(markup: str) -> dict[str, str | None]:
+    """What trafilatura reads from the page's markup (as decoded for its text, so that both read
+    the page in one charset), in one parse: title, author, date and site name, and `main_text`,
+    the main article's text as its extractor finds it in the page's structure (favouring
+    precision, comments left out), which the splitter follows for the main body."""
     import trafilatura
 
     try:
-        meta = trafilatura.extract_metadata(_XML_DECLARATION.sub("", markup))
+        found = trafilatura.bare_extraction(
+            _XML_DECLARATION.sub("", markup),
+            with_metadata=True,
+            favor_precision=True,
+            include_comments=False,
+        )
     except Exception:  # its bugs (htmldate's AssertionError on some tag soup) cost only
         return {}  # these fill-ins: the page's text is read, and split, without them
-    if meta is None:
+    if found is None:
         return {}
     return {
-        "title": meta.title,
-        "byline": meta.author,
-        "published_raw": meta.date,
-        "source": meta.sitename,
-        "url": meta.url,
+        "title": found.title,
+        "byline": found.author,
+        "published_raw": found.date,
+        "source": found.sitename,
+        "url": found.url,
+        "main_text": found.text,
     }
 
 
@@ -904,7 +917,7 @@ def _html_dump(dump_id: str, rel: str, sha: str, data: bytes) -> RawFile:
         raise ReadError("HTML page has no visible text")
     metadata = {
         key: value if value is None else normalized(value)[0]
-        for key, value in html_metadata(decoded.text).items()
+        for key, value in html_reading(decoded.text).items()
     }
     encoding = ", ".join([f"html:{decoded.encoding}", *notes])
     return RawFile(dump_id, rel, sha, len(data), encoding, text, decoded.bad_bytes, metadata)

@@ -119,6 +119,10 @@ MIN_REPEATED_WORDS = 8
 # letters or more occur in the article so far (a footer or another story's teaser shares few).
 MIN_CONTINUATION_WORDS = 25
 MIN_CONTINUATION_SHARED = 0.15
+# An HTML page's main body follows the markup's extractor when it kept at least this many words
+# of the page's lines; a line shorter than the run must be one of the extractor's own lines.
+MIN_EXTRACTED_WORDS = 50
+MIN_EXTRACTED_RUN_WORDS = 4
 # A related block under no title and shorter than a paragraph is a widget's text ("Login —
 # Register to add your comments!") or a teaser's summary whose headline went elsewhere, not an
 # article: its lines are accounted for as lines outside any article.
@@ -293,8 +297,12 @@ def _is_dated_lede(text: str, meta: Meta) -> bool:
     return meta.rest is not None and len(text[meta.rest :].split()) >= LONG_LINE_WORDS
 
 
-def split_text(text: str, layout: Layout | None = None) -> SplitResult:
-    """Split a page's text into articles and pieces that cover every non-blank character."""
+def split_text(
+    text: str, layout: Layout | None = None, extracted: str | None = None
+) -> SplitResult:
+    """Split a page's text into articles and pieces that cover every non-blank character.
+    `extracted` is the main article's text as an extractor read it from the page's markup (an
+    HTML page's, see read.html_reading): the main body then follows it (_follow_extracted)."""
     layout = layout or detect_layout(text)
     lines = marked_lines(text, layout)
     regions = _regions(lines)
@@ -307,6 +315,8 @@ def split_text(text: str, layout: Layout | None = None) -> SplitResult:
         blocks += [(region_no, block) for block in _read_region(lines, first, last, counts)]
     main = _main_block(blocks)
     _merge_continuations(lines, blocks, main)
+    if extracted:
+        main = _follow_extracted(lines, blocks, main, _extracted_lines(lines, extracted))
     _drop_untitled_fragments(blocks, main)
     if main is not None:
         _mark_header_byline(lines, main)
@@ -411,6 +421,60 @@ def _merge_continuations(
             continue
         if block.body or block.section:
             previous = block
+
+
+def _extracted_lines(lines: list[Line], extracted: str) -> set[int]:
+    """The page's lines that the extracted text holds: a line of a few words when the extractor
+    printed it as a line of its own (a sub-heading), a longer one when its words run in the
+    extracted text in its order (the extractor joins and cuts lines its own way)."""
+    extracted_lines = {" ".join(WORD.findall(line.casefold())) for line in extracted.splitlines()}
+    stream = " " + " ".join(extracted_lines) + " "
+    held = set()
+    for i, line in enumerate(lines):
+        words = " ".join(WORD.findall(line.text.casefold()))
+        if not words:
+            continue
+        if line.words < MIN_EXTRACTED_RUN_WORDS:
+            if words in extracted_lines:
+                held.add(i)
+        elif f" {words} " in stream:
+            held.add(i)
+    return held
+
+
+def _follow_extracted(
+    lines: list[Line], blocks: list[tuple[int, _Block]], main: _Block | None, held: set[int]
+) -> _Block | None:
+    """The main article, with the text lines the markup's extractor kept added to its body.
+    The page's structure finds parts of an article that its text's shape hides (paragraphs
+    after a widget or gallery, a body of short lines): the main block is the one holding most
+    of the extracted words, and its body gains every extracted text line that no article's
+    title or metadata holds, taken from the blocks that had them. The text's own reading stays
+    too: the extractor misses parts it keeps (on the tuned pages, body F1 0.956 alone, 0.968
+    from the text alone, 0.976 both). Too little extracted (markup the extractor could not
+    read) leaves the text's reading alone."""
+    if sum(lines[i].words for i in held) < MIN_EXTRACTED_WORDS:
+        return main
+    with_body = [block for _, block in blocks if block.body]
+    chosen = max(
+        with_body,
+        key=lambda b: (sum(lines[i].words for i in b.body if i in held), b is main),
+        default=None,
+    )
+    if chosen is None or not any(i in held for i in chosen.body):
+        return main
+    heads = {b.title for _, b in blocks if b.title is not None} | {
+        i for _, b in blocks for i in b.meta
+    }
+    extra = {i for i in held if lines[i].kind == "text" and i not in heads}
+    body = sorted(extra.union(chosen.body))
+    taken = set(body)
+    for _, block in blocks:
+        if block is not chosen:
+            block.body = [i for i in block.body if i not in taken]
+    chosen.body = body
+    chosen.score = sum(lines[i].words for i in body)
+    return chosen
 
 
 def _headline_opens(block: _Block) -> bool:

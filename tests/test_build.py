@@ -551,10 +551,10 @@ def test_a_reader_or_splitter_crash_costs_one_dump_not_the_build(
 
     real = getattr(build_module, function)
 
-    def fragile(first, *rest):  # the dump's path, or its text
+    def fragile(first, *rest, **named):  # the dump's path, or its text
         if "003_c039" in str(first) or str(first).startswith(" date 2025-06-02"):
             raise RuntimeError("boom")
-        return real(first, *rest)
+        return real(first, *rest, **named)
 
     monkeypatch.setattr(build_module, function, fragile)
     result = build(shipped_raw_dir(), tmp_path / "out", workers=1)
