@@ -19,6 +19,7 @@ import json
 import os
 import re
 import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -778,6 +779,10 @@ def _visible_pieces(top: etree._Element) -> list[str]:
     return pieces
 
 
+# dateutil's UnknownTimezoneWarning, by its text (dateutil is trafilatura's dependency, not ours).
+UNPLACED_ZONE_WARNING = r"tzname \S+ identified but not understood"
+
+
 def html_reading(markup: str) -> dict[str, str | None]:
     """What trafilatura reads from the page's markup (as decoded for its text, so that both read
     the page in one charset), in one parse: title, author, date and site name, and `main_text`,
@@ -786,12 +791,16 @@ def html_reading(markup: str) -> dict[str, str | None]:
     import trafilatura
 
     try:
-        found = trafilatura.bare_extraction(
-            _XML_DECLARATION.sub("", markup),
-            with_metadata=True,
-            favor_precision=True,
-            include_comments=False,
-        )
+        with warnings.catch_warnings():
+            # htmldate tries dates with dateutil, which warns of every zone abbreviation it
+            # cannot place ("PST"); htmldate keeps the day alone, so the page's reading is whole.
+            warnings.filterwarnings("ignore", message=UNPLACED_ZONE_WARNING)
+            found = trafilatura.bare_extraction(
+                _XML_DECLARATION.sub("", markup),
+                with_metadata=True,
+                favor_precision=True,
+                include_comments=False,
+            )
     except Exception:  # its bugs (htmldate's AssertionError on some tag soup) cost only
         return {}  # these fill-ins: the page's text is read, and split, without them
     if found is None:

@@ -31,8 +31,9 @@ STATE_FILE = "build.json"
 # text composed to NFC. 3, bylines printed without "By" are read, and an HTML page's date the
 # text cannot place comes from its markup. 4, an HTML page's main body also takes the lines
 # trafilatura's extractor kept (split._follow_extracted), and lists of teasers are one related
-# article each.
-STATE_VERSION = 4
+# article each. 5, a line the extractor kept inside a comments section, a footer or a ticker stays
+# the section's (it was also the main body's, and the build quarantined the page).
+STATE_VERSION = 5
 
 
 class StateError(ValueError):

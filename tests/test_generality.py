@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -232,6 +233,29 @@ def test_html_pages_are_read_as_a_build_reads_them_with_the_markups_fill_ins(tmp
         "byline": "Ana Ruiz",
     }
     assert evaluate.row_fact(None, "title") == ""
+
+
+def test_a_page_the_build_would_quarantine_is_scored_without_a_main_article(tmp_path, monkeypatch):
+    """talks build quarantines a page whose pieces do not account for its text (a splitter
+    bug), losing its articles; evaluate.py scores such a page as the build delivers it, text or
+    HTML, not as split_text alone returned it."""
+    lede = "The city council voted on Monday to extend the night bus network. " * 4
+    page = f"Night buses reach the outer districts\n{lede.strip()}\n"
+    (tmp_path / "page.html").write_text(
+        f"<html><body><h1>Night buses reach the outer districts</h1><p>{lede}</p></body></html>",
+        encoding="utf-8",
+    )
+    assert evaluate.splitter_body(page) == lede.strip()
+    split_text = evaluate.split_text
+
+    def split_losing_its_body(text, extracted=None):
+        result = split_text(text, extracted=extracted)
+        return dataclasses.replace(result, pieces=[p for p in result.pieces if p.label != "body"])
+
+    monkeypatch.setattr(evaluate, "split_text", split_losing_its_body)
+    assert evaluate.built_split(page) is None
+    assert evaluate.splitter_body(page) == ""
+    assert evaluate.read_html_pages(tmp_path)["page"] == (page, None)
 
 
 def test_html_pages_missing_from_the_folder_are_named(tmp_path, monkeypatch, capsys):

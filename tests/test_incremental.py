@@ -136,8 +136,8 @@ def test_an_incremental_build_needs_the_same_settings_and_its_state(tmp_path):
         build(raw, tmp_path / "out", config=DedupeConfig(threshold=0.8), incremental=True)
     state = tmp_path / "out" / "state" / "build.json"
     settings = state.read_text()
-    state.write_text(settings.replace('"version": 4', '"version": 3'))
-    with pytest.raises(StateError, match=r"another version of talks build \(state version 3, "):
+    state.write_text(settings.replace('"version": 5', '"version": 4'))
+    with pytest.raises(StateError, match=r"another version of talks build \(state version 4, "):
         build(raw, tmp_path / "out", incremental=True)
     state.write_text(settings)
     (tmp_path / "out" / "state" / "signatures.u32").write_bytes(b"\0" * 12)

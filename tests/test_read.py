@@ -6,6 +6,7 @@ import gzip
 import html
 import os
 import unicodedata
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -438,6 +439,36 @@ def test_a_page_trafilaturas_metadata_reader_fails_on_is_read_without_its_metada
     page.write_text("<!><embed><meta><e><p>The talks resumed in Istanbul on Monday.</p>")
     raw = read_dump(page, tmp_path)
     assert (raw.text, raw.html_metadata) == ("The talks resumed in Istanbul on Monday.\n", {})
+
+
+def test_dateutils_warnings_of_zone_names_it_cannot_place_stay_off_the_console(
+    tmp_path, monkeypatch
+):
+    """htmldate (inside trafilatura) tries a page's dates with dateutil, which warns of every
+    zone abbreviation it cannot place ("2016-12-13T15:45:00CST", a Chicago Tribune page's
+    `<time datetime>`); htmldate keeps the day alone, so a build printed one such warning per
+    page for nothing. The warning is dateutil's own, raised inside the extraction."""
+    import trafilatura
+    from dateutil.parser import parse
+
+    extraction = trafilatura.bare_extraction
+
+    def extraction_meeting_a_zone_name(*args, **kwargs):
+        parse("2016-12-13T15:45:00CST")
+        return extraction(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", extraction_meeting_a_zone_name)
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>Talks resume</title></head><body><p>Text.</p></body>")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        raw = read_dump(page, tmp_path)
+    assert [str(w.message) for w in caught] == []
+    assert raw.html_metadata["title"] == "Talks resume"
+    with warnings.catch_warnings(record=True) as caught:  # elsewhere, dateutil still warns
+        warnings.simplefilter("always")
+        parse("2016-12-13T15:45:00CST")
+    assert [w.category.__name__ for w in caught] == ["UnknownTimezoneWarning"]
 
 
 def test_gzipped_html_dump_is_read(tmp_path):

@@ -86,3 +86,16 @@ def test_an_html_dump_carries_the_extractors_text_into_its_split(tmp_path):
     assert main.body.startswith(LEDE) and main.body.endswith(AFTER_GALLERY)
     assert "Copyright" not in main.body and "Ferry fares" not in main.body
     assert [a.role for a in result.articles] == ["main"]
+
+
+def test_a_line_the_extractor_kept_inside_a_comments_section_stays_in_the_section():
+    """A comments heading opens a section that holds no article text; a line there that the
+    extractor also kept (a sidebar item it took for the article's) is the section's, not the
+    main body's, and every character is still accounted for once (before, the line was both,
+    and the build quarantined the page as a splitter bug)."""
+    comment = "Updated models with faster chips are expected early next year, readers say."
+    text = _page(TITLE, LEDE, SECOND, "Top Rated Comments", comment, "Rating: 3 Votes")
+    result, main = _main(text, "\n".join([comment, LEDE, SECOND]))
+    assert main.body == "\n\n".join([LEDE, SECOND])
+    start = text.index(comment)
+    assert [p.label for p in result.pieces if p.start <= start < p.end] == ["comments_section"]
